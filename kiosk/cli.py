@@ -1,0 +1,283 @@
+"""The `kiosk` command. Qt is imported only by the subcommands that show a window."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from kiosk.config import KioskConfig
+
+log = logging.getLogger("kiosk")
+
+# `kiosk card read` exit codes, one per fault, for scripts and maintainers.
+EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_BY_KIND = {
+    "pcsc_unavailable": 3,
+    "no_reader": 4,
+    "no_card": 5,
+    "unsupported_card": 6,
+    "bad_card_data": 7,
+    "card_removed": 8,
+    "card_not_responding": 8,
+}
+ADVICE = {
+    "pcsc_unavailable": "pcscd is not running: start it (as root: pcscd --foreground &).",
+    "no_reader": "no card reader is connected: plug one in (or install vsmartcard-vpcd).",
+    "no_card": "no card in any reader: insert one (demo: kiosk card insert --name … --id …).",
+    "unsupported_card": "the card is not a social security card this kiosk can read.",
+    "bad_card_data": "the card's data is malformed or fails its checks.",
+    "card_removed": "the card was removed during the read: insert it again.",
+    "card_not_responding": "the card stopped answering: remove it and insert it again.",
+}
+
+
+def _config(args: argparse.Namespace) -> KioskConfig:
+    overrides = {}
+    if getattr(args, "backend_url", None):
+        overrides["backend_url"] = args.backend_url
+    return KioskConfig.load(args.data_dir, **overrides)
+
+
+# -- card ---------------------------------------------------------------------------------
+
+
+def cmd_card_read(args: argparse.Namespace) -> int:
+    from drivers.errors import CardError
+    from drivers.pcsc.service import read_first_card
+    from drivers.ssc_profile import SocialSecurityCardProfile
+
+    try:
+        reader, identity, apdus = read_first_card(SocialSecurityCardProfile())
+    except CardError as error:
+        print(f"kiosk card read: {ADVICE.get(error.kind, error.kind)} ({error})", file=sys.stderr)
+        return EXIT_BY_KIND.get(error.kind, 1)
+    record = {
+        "reader": reader,
+        "name": identity.name,
+        "id_number": identity.id_number if args.unmasked else identity.masked_id(),
+        "sex": identity.sex,
+        "birth_date": identity.birth_date.isoformat(),
+        "card_number": identity.card_number,
+        "card_expiry": identity.card_expiry.isoformat() if identity.card_expiry else None,
+        "apdus_sent": apdus,
+    }
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        for key, value in record.items():
+            print(f"{key:12} {value}")
+    return EXIT_OK
+
+
+def cmd_card_insert(args: argparse.Namespace) -> int:
+    from drivers import id_number as idn
+    from kiosk import simulated_cards
+
+    if not idn.is_valid(args.id):
+        print("warning: this ID number fails its check; the kiosk will refuse the card "
+              "(useful for training)", file=sys.stderr)
+    try:
+        len_ok = len(args.name.encode("gb18030")) <= 30
+    except UnicodeEncodeError:
+        len_ok = False
+    if not len_ok:
+        print("kiosk card insert: the name must fit in 30 bytes of GB18030", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        simulated_cards.insert(args.name, args.id, args.reader)
+    except (OSError, RuntimeError, TimeoutError) as error:
+        print(f"kiosk card insert: cannot reach vpcd reader {args.reader} ({error}); is pcscd "
+              "running with vsmartcard-vpcd installed?", file=sys.stderr)
+        return 1
+    print(f"simulated card inserted into Virtual PCD 00 0{args.reader}")
+    return EXIT_OK
+
+
+def cmd_card_remove(args: argparse.Namespace) -> int:
+    from kiosk import simulated_cards
+
+    emptied = simulated_cards.remove(args.reader)
+    print("removed: " + (", ".join(f"Virtual PCD 00 0{r}" for r in emptied) or "no card"))
+    return EXIT_OK
+
+
+def cmd_card_hold(args: argparse.Namespace) -> int:
+    from kiosk import simulated_cards
+
+    simulated_cards.hold(args.name, args.id, args.reader)
+    return EXIT_OK
+
+
+# -- backend, queue, sync -----------------------------------------------------------------
+
+
+def cmd_backend(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mock_backend import create_app
+
+    db = args.db or str(KioskConfig.load(args.data_dir).data_dir / "backend.db")
+    uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def cmd_queue_status(args: argparse.Namespace) -> int:
+    from offline_cache import PayloadSealer, SubmissionQueue, open_database
+
+    config = _config(args)
+    queue = SubmissionQueue(open_database(config.store_path),
+                            PayloadSealer.from_key_file(config.key_path))
+    counts = queue.counts()
+    record = dataclasses.asdict(counts)
+    if args.json:
+        print(json.dumps(record))
+    else:
+        for key, value in record.items():
+            print(f"{key:22} {value}")
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from kiosk.sync import SyncEngine
+    from offline_cache import PayloadSealer, SubmissionQueue, open_database
+
+    config = _config(args)
+    queue = SubmissionQueue(open_database(config.store_path),
+                            PayloadSealer.from_key_file(config.key_path))
+    queue.recover_in_flight()
+    engine = SyncEngine(queue, config.backend_url, config.kiosk_id,
+                        timeout_s=config.sync_timeout_s)
+    report = engine.sync_once(force=True)
+    counts = queue.counts()
+    print(f"sent {report.sent}, failed {report.failed}, quarantined {report.quarantined}, "
+          f"still unsent {counts.unsent}" + (f" ({report.error})" if report.error else ""))
+    return EXIT_OK if not report.failed else 1
+
+
+# -- GUI ----------------------------------------------------------------------------------
+
+
+def _backend_up(url: str) -> bool:
+    try:
+        return requests.get(url.rstrip("/") + "/healthz", timeout=0.5).ok
+    except requests.RequestException:
+        return False
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from drivers.pcsc import pcscd
+
+    config = _config(args)
+    children: list[subprocess.Popen] = []
+    try:
+        if args.demo:
+            if not pcscd.pcscd_running():
+                if os.geteuid() == 0:
+                    try:
+                        children.append(pcscd.start_pcscd())
+                        print("started pcscd --foreground")
+                    except (OSError, RuntimeError, TimeoutError) as error:
+                        print(f"pcscd could not start ({error}); running without cards")
+                else:
+                    print("pcscd is not running and we are not root: running without cards")
+            if not _backend_up(config.backend_url):
+                port = config.backend_url.rsplit(":", 1)[-1].split("/")[0]
+                children.append(subprocess.Popen(
+                    [sys.executable, "-m", "kiosk.cli", "--data-dir", str(config.data_dir),
+                     "backend", "--port", port]))
+                for _ in range(100):
+                    if _backend_up(config.backend_url):
+                        break
+                    time.sleep(0.1)
+                print(f"mock backend on {config.backend_url}")
+        from ui.app import run_window
+        from kiosk.core import KioskCore
+
+        return run_window(KioskCore(config), demo=args.demo, fullscreen=args.fullscreen)
+    finally:
+        for child in reversed(children):
+            child.terminate()
+            child.wait(5)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.screenshots import render_all
+
+    for path in render_all(Path(args.out)):
+        print(path)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Village service kiosk")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the store, key and config live")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="start the kiosk window")
+    run.add_argument("--demo", action="store_true",
+                     help="also start pcscd and the mock backend, and show simulated-card buttons")
+    run.add_argument("--fullscreen", action="store_true")
+    run.add_argument("--backend-url")
+    run.set_defaults(func=cmd_run)
+
+    card = commands.add_parser("card", help="read a card, or insert/remove a simulated one")
+    card_commands = card.add_subparsers(dest="card_command", required=True)
+    read = card_commands.add_parser("read", help="read the card in the first reader holding one")
+    read.add_argument("--json", action="store_true")
+    read.add_argument("--unmasked", action="store_true", help="print the full ID number")
+    read.set_defaults(func=cmd_card_read)
+    for name, func, text in (("insert", cmd_card_insert, "insert a simulated card"),
+                             ("hold", cmd_card_hold, argparse.SUPPRESS)):
+        sub = card_commands.add_parser(name, help=text)
+        sub.add_argument("--name", required=True)
+        sub.add_argument("--id", required=True, help="18-character resident ID number")
+        sub.add_argument("--reader", type=int, choices=(0, 1), default=0)
+        sub.set_defaults(func=func)
+    remove = card_commands.add_parser("remove", help="remove the simulated card")
+    remove.add_argument("--reader", type=int, choices=(0, 1), default=None)
+    remove.set_defaults(func=cmd_card_remove)
+
+    backend = commands.add_parser("backend", help="serve the mock backend")
+    backend.add_argument("--host", default="127.0.0.1")
+    backend.add_argument("--port", type=int, default=8765)
+    backend.add_argument("--db", default=None)
+    backend.set_defaults(func=cmd_backend)
+
+    queue = commands.add_parser("queue", help="the offline queue")
+    queue_commands = queue.add_subparsers(dest="queue_command", required=True)
+    status = queue_commands.add_parser("status")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_queue_status)
+
+    sync = commands.add_parser("sync", help="send queued submissions to the backend")
+    sync.add_argument("--once", action="store_true", required=True)
+    sync.add_argument("--backend-url")
+    sync.set_defaults(func=cmd_sync)
+
+    shots = commands.add_parser("screenshots", help="render every screen to PNG")
+    shots.add_argument("--out", required=True)
+    shots.set_defaults(func=cmd_screenshots)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

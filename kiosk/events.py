@@ -1,0 +1,69 @@
+"""Events the core emits, as plain objects. `ui/` re-emits them as Qt signals.
+
+Listeners are called on whichever thread produced the event (device or sync thread) and
+must not block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.flow import FlowRun
+from kiosk.text import Text
+
+
+@dataclass(frozen=True)
+class ReaderStatusChanged:
+    state: str  # pcsc_unavailable | no_reader | ready
+    message: Text  # for the villager
+    detail: str  # for staff
+
+
+@dataclass(frozen=True)
+class CardReading:
+    reader: str
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    run: FlowRun
+    card_event_at: float  # monotonic time PC/SC reported the card (for latency figures)
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    reason: str  # card_removed | finished | declined | idle
+
+
+@dataclass(frozen=True)
+class CardWithdrawn:
+    """A card left a reader while no session was running on it (e.g. after a problem)."""
+
+    reader: str
+
+
+@dataclass(frozen=True)
+class CardProblem:
+    kind: str
+    message: Text
+    detail: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    message: Text
+
+
+@dataclass(frozen=True)
+class SyncFinished:
+    sent: int
+    failed: int
+    quarantined: int
+    unsent: int
+
+
+CoreEvent = (
+    ReaderStatusChanged | CardReading | SessionStarted | SessionEnded | CardWithdrawn
+    | CardProblem | Notice
+    | SyncFinished
+)

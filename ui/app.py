@@ -1,0 +1,44 @@
+"""Starting the GUI: QApplication, fonts, the window, the core's threads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from kiosk.core import KioskCore
+from ui.theme import FONT_FAMILIES
+
+log = logging.getLogger(__name__)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    app.setFont(font)
+    return app  # type: ignore[return-value]
+
+
+def run_window(core: KioskCore, demo: bool, fullscreen: bool) -> int:
+    """Show the kiosk window and run the event loop until it closes."""
+    from ui.demo_panel import DemoCardPanel
+    from ui.main_window import KioskWindow
+
+    app = make_application()
+    window = KioskWindow(core, demo_panel=DemoCardPanel() if demo else None)
+    core.start()
+    if fullscreen:
+        window.showFullScreen()
+    else:
+        window.resize(1280, 800)
+        window.show()
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        log.warning("QT_QPA_PLATFORM=offscreen: the window is not visible")
+    try:
+        return app.exec()
+    finally:
+        core.stop()

@@ -1,0 +1,72 @@
+"""Run blocking work (disk, network) off the GUI thread; results come back on it.
+
+The one helper every screen uses (Anki's QueryOp idea): `run_in_background(op, success,
+failure)`. Work runs on a one-worker pool, so disk writes never race each other.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+_pool: QThreadPool | None = None
+
+
+def _worker_pool() -> QThreadPool:
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(1)
+    return _pool
+
+
+class _Relay(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Operation(QRunnable):
+    def __init__(self, op: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self._op = op
+        self._relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self._op()
+        except Exception as error:  # handed to the GUI thread, which decides what to show
+            log.warning("background operation failed: %s", type(error).__name__)
+            self._relay.failed.emit(error)
+        else:
+            self._relay.succeeded.emit(result)
+
+
+_live_relays: set[_Relay] = set()
+
+
+def run_in_background(
+    op: Callable[[], Any],
+    success: Callable[[Any], None],
+    failure: Callable[[Exception], None],
+    parent: QObject | None = None,
+) -> None:
+    relay = _Relay(parent)
+    _live_relays.add(relay)
+
+    def done(handler: Callable[[Any], None], value: Any) -> None:
+        _live_relays.discard(relay)
+        handler(value)
+
+    relay.succeeded.connect(lambda result: done(success, result))
+    relay.failed.connect(lambda error: done(failure, error))
+    _worker_pool().start(_Operation(op, relay))
+
+
+def wait_for_background_work(timeout_ms: int = 5000) -> bool:
+    """For shutdown and tests: wait until queued operations have run."""
+    return _worker_pool().waitForDone(timeout_ms)

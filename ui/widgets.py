@@ -1,0 +1,108 @@
+"""Reusable widgets: big buttons, the numeric keypad, the QR code."""
+
+from __future__ import annotations
+
+import qrcode
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+
+def big_button(text: str, name: str, role: str = "secondary") -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setProperty("role", role)
+    button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+    return button
+
+
+def label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
+    widget = QLabel(text)
+    if name:
+        widget.setObjectName(name)
+    widget.setWordWrap(wrap)
+    widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    return widget
+
+
+class Keypad(QWidget):
+    """A big on-screen numeric keypad: no physical keyboard is ever needed.
+
+    Signals:
+        changed: the digits entered so far.
+    """
+
+    changed = Signal(str)
+
+    def __init__(self, max_digits: int, gap_px: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._digits = ""
+        self._max = max_digits
+        grid = QGridLayout(self)
+        grid.setSpacing(gap_px)
+        grid.setContentsMargins(0, 0, 0, 0)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]
+        for position, key in enumerate(keys):
+            if key == "clear":
+                button = big_button("清空\nClear", "key_clear")
+                button.clicked.connect(self.clear)
+            elif key == "delete":
+                button = big_button("删除\nDelete", "key_delete")
+                button.clicked.connect(self._delete)
+            else:
+                button = big_button(key, f"key_{key}")
+                button.clicked.connect(lambda _=False, d=key: self._press(d))
+            grid.addWidget(button, position // 3, position % 3)
+
+    @property
+    def digits(self) -> str:
+        return self._digits
+
+    def clear(self) -> None:
+        self._digits = ""
+        self.changed.emit(self._digits)
+
+    def _press(self, digit: str) -> None:
+        if len(self._digits) < self._max:
+            self._digits += digit
+            self.changed.emit(self._digits)
+
+    def _delete(self) -> None:
+        self._digits = self._digits[:-1]
+        self.changed.emit(self._digits)
+
+
+class QrCodeWidget(QWidget):
+    """Paints a QR code from the `qrcode` package's module matrix (no image library)."""
+
+    def __init__(self, side_px: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._matrix: list[list[bool]] = []
+        self._side = side_px
+        self.setFixedSize(QSize(side_px, side_px))
+
+    def set_data(self, data: str) -> None:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        code.add_data(data)
+        code.make(fit=True)
+        self._matrix = code.get_matrix()
+        self.update()
+
+    def clear(self) -> None:
+        self._matrix = []
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self._matrix:
+            return
+        modules = len(self._matrix)
+        cell = self._side / modules
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("black"))
+        for row, line in enumerate(self._matrix):
+            for column, dark in enumerate(line):
+                if dark:
+                    painter.drawRect(QRectF(column * cell, row * cell, cell + 0.5, cell + 0.5))
