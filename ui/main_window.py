@@ -6,7 +6,7 @@ import logging
 import time
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import events, messages
 from kiosk.core import KioskCore
@@ -17,6 +17,7 @@ from ui.background import run_in_background
 from ui.bridge import CoreBridge
 from ui.screens import AttractScreen, MessageScreen, ReceiptScreen, StepScreen
 from ui.theme import Theme
+from ui.widgets import label
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,7 @@ class KioskWindow(QMainWindow):
         self.message = MessageScreen(self.theme)
         for screen in (self.attract, self.step, self.receipt, self.message):
             self.stack.addWidget(screen)
-        self.notice = QLabel()
-        self.notice.setObjectName("banner")
-        self.notice.setWordWrap(True)
+        self.notice = label("", "banner", name="notice")
         self.notice.hide()
         self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
         self._notice_timer.timeout.connect(self.notice.hide)

@@ -42,7 +42,7 @@ class AttractScreen(QWidget):
         layout.setContentsMargins(theme.px(12), theme.px(10), theme.px(12), theme.px(10))
         layout.setSpacing(theme.px(6))
         self.heading = label("", "title")
-        self.message = label("", "huge")
+        self.message = label("", "huge", name="attractMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint = label("")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -89,7 +89,7 @@ class StepScreen(QWidget):
         outer.setSpacing(theme.px(4))
         header = QHBoxLayout()
         self.service_title = label("", "small")
-        self.step_indicator = label("", "stepIndicator", wrap=False)
+        self.step_indicator = label("", "small", wrap=False, name="stepIndicator")
         header.addWidget(self.service_title, 1)
         header.addWidget(self.step_indicator)
         outer.addLayout(header)
@@ -167,11 +167,9 @@ class StepScreen(QWidget):
         if identity is None:
             return
         greeting = label(Text("您好,{name}", "Hello, {name}").format(name=identity.name)(language),
-                         "huge")
-        greeting.setObjectName("greeting")
+                         "huge", name="greeting")
         id_line = label(Text("身份证号:{id}", "ID number: {id}").format(
-            id=identity.masked_id())(language))
-        id_line.setObjectName("maskedId")
+            id=identity.masked_id())(language), name="maskedId")
         self.content.addWidget(greeting)
         self.content.addWidget(id_line)
         self.content.addStretch(1)
@@ -181,8 +179,7 @@ class StepScreen(QWidget):
     def _render_phone(self, run: FlowRun, language: str) -> None:
         step = run.current
         row = QHBoxLayout()
-        display = label("", "huge", wrap=False)
-        display.setObjectName("phoneDisplay")
+        display = label("", "huge", wrap=False, name="phoneDisplay")
         display.setMinimumWidth(self._theme.px(120))
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.Box)
@@ -212,8 +209,7 @@ class StepScreen(QWidget):
 
     def _render_review(self, run: FlowRun, language: str) -> None:
         for caption, value in run.summary():
-            line = label(f"{caption(language)}:{value}")
-            line.setObjectName("summaryLine")
+            line = label(f"{caption(language)}:{value}", name="summaryLine")
             self.content.addWidget(line)
         self.content.addStretch(1)
         submit = big_button(Text("确认提交", "Submit")(language), "submit", role="primary")
@@ -235,14 +231,11 @@ class ReceiptScreen(QWidget):
         layout.setContentsMargins(theme.px(10), theme.px(8), theme.px(10), theme.px(8))
         layout.setSpacing(theme.px(8))
         text_column = QVBoxLayout()
-        self.heading = label("", "huge")
-        self.heading.setObjectName("receiptHeading")
-        self.service = label("")
-        self.tracking = label("", "title")
-        self.tracking.setObjectName("trackingNumber")
+        self.heading = label("", "huge", name="receiptHeading")
+        self.service = label("", "title")
+        self.tracking = label("", "huge", name="trackingNumber")
         self.next_steps = label("")
-        self.sync_state = label("", "small")
-        self.sync_state.setObjectName("syncState")
+        self.sync_state = label("", name="syncState")
         self.take_card = label("", "title")
         self.done_button = big_button("", "receipt_done", role="primary")
         self.done_button.clicked.connect(self.done)
@@ -304,8 +297,7 @@ class MessageScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(theme.px(14), theme.px(12), theme.px(14), theme.px(12))
         layout.addStretch(1)
-        self.message = label("", "title")
-        self.message.setObjectName("messageText")
+        self.message = label("", "title", name="messageText")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message)
         self.detail = label("", "small")

@@ -72,12 +72,12 @@ class Theme:
         return f"""
         QWidget {{ background: {p.background}; color: {p.text};
                    font-size: {self.body_px}px; }}
-        QLabel#title {{ font-size: {self.title_px}px; font-weight: bold; }}
-        QLabel#huge {{ font-size: {self.huge_px}px; font-weight: bold; }}
-        QLabel#small, QLabel#stepIndicator {{ font-size: {self.small_px}px; color: {p.muted_text}; }}
-        QLabel#banner {{ background: {p.banner}; color: {p.on_banner};
+        QLabel[textStyle="title"] {{ font-size: {self.title_px}px; font-weight: bold; }}
+        QLabel[textStyle="huge"] {{ font-size: {self.huge_px}px; font-weight: bold; }}
+        QLabel[textStyle="small"] {{ font-size: {self.small_px}px; color: {p.muted_text}; }}
+        QLabel[textStyle="banner"] {{ background: {p.banner}; color: {p.on_banner};
                          padding: {self.px(3)}px; }}
-        QLabel#problem {{ color: {p.danger}; font-weight: bold; }}
+        QLabel[textStyle="problem"] {{ color: {p.danger}; font-weight: bold; }}
         QPushButton {{ background: {p.secondary}; color: {p.on_secondary};
                        border: 2px solid {p.on_secondary}; border-radius: {self.px(2)}px;
                        min-height: {self.touch_px}px; min-width: {self.touch_px}px;

@@ -17,8 +17,11 @@ def big_button(text: str, name: str, role: str = "secondary") -> QPushButton:
     return button
 
 
-def label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
+def label(text: str = "", style: str = "body", wrap: bool = True, name: str = "") -> QLabel:
+    """A label; `style` (body, title, huge, small, problem, banner) picks the theme's text
+    style, `name` is the objectName tests and screenshots find it by."""
     widget = QLabel(text)
+    widget.setProperty("textStyle", style)
     if name:
         widget.setObjectName(name)
     widget.setWordWrap(wrap)

@@ -1,0 +1,45 @@
+"""Shared fixtures: real pcscd + vpcd, emulated cards, the real backend over HTTP."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
+
+import pytest
+
+from tests.helpers.backend import BackendProcess
+from tests.helpers.cards import CardSlots
+
+
+@pytest.fixture(scope="session")
+def pcscd():
+    """A running pcscd with the vpcd slots listening; started here when not already up."""
+    from drivers.pcsc import pcscd as daemon
+
+    if daemon.pcscd_running() and daemon.port_listening(35963):
+        yield None
+        return
+    try:
+        process = daemon.start_pcscd()
+    except (OSError, RuntimeError, TimeoutError) as error:
+        pytest.fail(f"pcscd with vsmartcard-vpcd is needed and could not start: {error} "
+                    "(as root: apt-get install pcscd vsmartcard-vpcd)")
+    yield process
+    daemon.stop_pcscd(process)
+
+
+@pytest.fixture
+def card_slots(pcscd):
+    slots = CardSlots()
+    slots.remove_all_and_wait()  # start from empty readers whatever the last test did
+    yield slots
+    slots.remove_all_and_wait()
+
+
+@pytest.fixture
+def backend(tmp_path):
+    server = BackendProcess(tmp_path / "backend.db")
+    server.start()
+    yield server
+    server.stop()

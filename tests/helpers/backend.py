@@ -1,0 +1,64 @@
+"""The real mock backend in its own process, on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class BackendProcess:
+    def __init__(self, db_path: Path, port: int | None = None) -> None:
+        self.db_path = db_path
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen | None = None
+
+    def start(self, timeout_s: float = 20.0) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "backend", "--port", str(self.port),
+             "--db", str(self.db_path)],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"backend exited with {self._process.returncode}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=0.5).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError("backend did not come up")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+            self._process = None
+
+    def status(self, tracking_number: str) -> dict | None:
+        response = requests.get(f"{self.url}/api/v1/submissions/{tracking_number}", timeout=5)
+        return response.json() if response.status_code == 200 else None
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(idempotency_key, tracking_number, body) of every stored submission, read from
+        the backend's own SQLite file."""
+        if not self.db_path.exists():
+            return []
+        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as conn:
+            return conn.execute(
+                "SELECT idempotency_key, tracking_number, body FROM submissions"
+            ).fetchall()
