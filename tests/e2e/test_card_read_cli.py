@@ -1,0 +1,81 @@
+"""`kiosk card insert/read/remove` as a maintainer runs them: real processes, real pcscd."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from drivers import id_number as idn
+from tests.helpers.cards import CHEN_XIUYING, WANG_YAN, wait_for_presence
+
+
+def kiosk(*args, env=None, check=True):
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
+                            text=True, timeout=60, env=env)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def cli_card(card_slots, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    yield
+    kiosk("card", "remove")
+    wait_for_presence(0, False)
+    wait_for_presence(1, False)
+
+
+@pytest.mark.parametrize("person", [WANG_YAN, CHEN_XIUYING], ids=["outside-gbk", "common"])
+def test_card_read_json_prints_the_name_and_masked_number(cli_card, person):
+    name, number = person
+    kiosk("card", "insert", "--name", name, "--id", number)
+    wait_for_presence(0, True)
+    record = json.loads(kiosk("card", "read", "--json").stdout)
+    assert record["name"] == name
+    assert record["id_number"] == number[:4] + "*" * 10 + number[-4:]
+    assert record["birth_date"] == idn.birth_date(number).isoformat()
+    assert record["reader"] == "Virtual PCD 00 00"
+    assert record["apdus_sent"] == 9
+    unmasked = json.loads(kiosk("card", "read", "--json", "--unmasked").stdout)
+    assert unmasked["id_number"] == number
+
+
+def test_the_second_reader_is_read_too(cli_card):
+    kiosk("card", "insert", "--name", WANG_YAN[0], "--id", WANG_YAN[1], "--reader", "1")
+    wait_for_presence(1, True)
+    record = json.loads(kiosk("card", "read", "--json", "--unmasked").stdout)
+    assert (record["reader"], record["name"], record["id_number"]) == (
+        "Virtual PCD 00 01", *WANG_YAN)
+
+
+def test_removed_card_means_no_card(cli_card):
+    kiosk("card", "insert", "--name", WANG_YAN[0], "--id", WANG_YAN[1])
+    wait_for_presence(0, True)
+    assert "Virtual PCD 00 00" in kiosk("card", "remove").stdout
+    wait_for_presence(0, False)
+    result = kiosk("card", "read", check=False)
+    assert result.returncode == 5
+    assert "no card" in result.stderr
+
+
+def test_bad_check_digit_is_refused_with_a_clear_message(cli_card):
+    number = WANG_YAN[1]
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    inserted = kiosk("card", "insert", "--name", "王䶮", "--id", wrong)
+    assert "fails its check" in inserted.stderr
+    wait_for_presence(0, True)
+    result = kiosk("card", "read", "--json", check=False)
+    assert result.returncode == 7
+    assert "check digit" in result.stderr
+    assert result.stdout == ""
+
+
+def test_no_pcscd_is_said_plainly(pcscd, tmp_path):
+    # libpcsclite finds pcscd through this socket path: point it at nothing.
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
+    result = kiosk("card", "read", env=env, check=False)
+    assert result.returncode == 3
+    assert "pcscd is not running" in result.stderr
