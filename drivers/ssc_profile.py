@@ -87,7 +87,9 @@ class SocialSecurityCardProfile:
         if sw == SW_SECURITY_NOT_SATISFIED and not pin_verified:
             _, pin_sw = channel.send(VERIFY_DEFAULT_PIN)
             if pin_sw != SW_OK:
-                raise UnsupportedCard(f"field {tag:02X} needs a PIN; default PIN answered {pin_sw:04X}")
+                raise UnsupportedCard(
+                    f"field {tag:02X} needs a PIN; default PIN answered {pin_sw:04X}"
+                )
             pin_verified = True
             data, sw = channel.send(read_by_tag_apdu(tag, length))
         if sw in (SW_RECORD_NOT_FOUND, SW_FILE_NOT_FOUND):

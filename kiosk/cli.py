@@ -83,8 +83,11 @@ def cmd_card_insert(args: argparse.Namespace) -> int:
     from kiosk import simulated_cards
 
     if not idn.is_valid(args.id):
-        print("warning: this ID number fails its check; the kiosk will refuse the card "
-              "(useful for training)", file=sys.stderr)
+        print(
+            "warning: this ID number fails its check; the kiosk will refuse the card "
+            "(useful for training)",
+            file=sys.stderr,
+        )
     try:
         len_ok = len(args.name.encode("gb18030")) <= 30
     except UnicodeEncodeError:
@@ -95,8 +98,11 @@ def cmd_card_insert(args: argparse.Namespace) -> int:
     try:
         simulated_cards.insert(args.name, args.id, args.reader)
     except (OSError, RuntimeError, TimeoutError) as error:
-        print(f"kiosk card insert: cannot reach vpcd reader {args.reader} ({error}); is pcscd "
-              "running with vsmartcard-vpcd installed?", file=sys.stderr)
+        print(
+            f"kiosk card insert: cannot reach vpcd reader {args.reader} ({error}); is pcscd "
+            "running with vsmartcard-vpcd installed?",
+            file=sys.stderr,
+        )
         return 1
     print(f"simulated card inserted into Virtual PCD 00 0{args.reader}")
     return EXIT_OK
@@ -134,8 +140,9 @@ def cmd_queue_status(args: argparse.Namespace) -> int:
     from offline_cache import PayloadSealer, SubmissionQueue, open_database
 
     config = _config(args)
-    queue = SubmissionQueue(open_database(config.store_path),
-                            PayloadSealer.from_key_file(config.key_path))
+    queue = SubmissionQueue(
+        open_database(config.store_path), PayloadSealer.from_key_file(config.key_path)
+    )
     counts = queue.counts()
     record = dataclasses.asdict(counts)
     if args.json:
@@ -151,15 +158,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from offline_cache import PayloadSealer, SubmissionQueue, open_database
 
     config = _config(args)
-    queue = SubmissionQueue(open_database(config.store_path),
-                            PayloadSealer.from_key_file(config.key_path))
+    queue = SubmissionQueue(
+        open_database(config.store_path), PayloadSealer.from_key_file(config.key_path)
+    )
     queue.recover_in_flight()
-    engine = SyncEngine(queue, config.backend_url, config.kiosk_id,
-                        timeout_s=config.sync_timeout_s)
+    engine = SyncEngine(queue, config.backend_url, config.kiosk_id, timeout_s=config.sync_timeout_s)
     report = engine.sync_once(force=True)
     counts = queue.counts()
-    print(f"sent {report.sent}, failed {report.failed}, quarantined {report.quarantined}, "
-          f"still unsent {counts.unsent}" + (f" ({report.error})" if report.error else ""))
+    print(
+        f"sent {report.sent}, failed {report.failed}, quarantined {report.quarantined}, "
+        f"still unsent {counts.unsent}" + (f" ({report.error})" if report.error else "")
+    )
     return EXIT_OK if not report.failed else 1
 
 
@@ -191,16 +200,27 @@ def cmd_run(args: argparse.Namespace) -> int:
                     print("pcscd is not running and we are not root: running without cards")
             if not _backend_up(config.backend_url):
                 port = config.backend_url.rsplit(":", 1)[-1].split("/")[0]
-                children.append(subprocess.Popen(
-                    [sys.executable, "-m", "kiosk.cli", "--data-dir", str(config.data_dir),
-                     "backend", "--port", port]))
+                children.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "kiosk.cli",
+                            "--data-dir",
+                            str(config.data_dir),
+                            "backend",
+                            "--port",
+                            port,
+                        ]
+                    )
+                )
                 for _ in range(100):
                     if _backend_up(config.backend_url):
                         break
                     time.sleep(0.1)
                 print(f"mock backend on {config.backend_url}")
-        from ui.app import run_window
         from kiosk.core import KioskCore
+        from ui.app import run_window
 
         return run_window(KioskCore(config), demo=args.demo, fullscreen=args.fullscreen)
     finally:
@@ -220,14 +240,18 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Village service kiosk")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="where the store, key and config live")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="where the store, key and config live"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the kiosk window")
-    run.add_argument("--demo", action="store_true",
-                     help="also start pcscd and the mock backend, and show simulated-card buttons")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="also start pcscd and the mock backend, and show simulated-card buttons",
+    )
     run.add_argument("--fullscreen", action="store_true")
     run.add_argument("--backend-url")
     run.set_defaults(func=cmd_run)
@@ -238,8 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--json", action="store_true")
     read.add_argument("--unmasked", action="store_true", help="print the full ID number")
     read.set_defaults(func=cmd_card_read)
-    for name, func, text in (("insert", cmd_card_insert, "insert a simulated card"),
-                             ("hold", cmd_card_hold, argparse.SUPPRESS)):
+    for name, func, text in (
+        ("insert", cmd_card_insert, "insert a simulated card"),
+        ("hold", cmd_card_hold, argparse.SUPPRESS),
+    ):
         sub = card_commands.add_parser(name, help=text)
         sub.add_argument("--name", required=True)
         sub.add_argument("--id", required=True, help="18-character resident ID number")
@@ -274,8 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     return args.func(args)
 
 

@@ -110,8 +110,9 @@ class KioskCore:
     def _on_card_event(self, event: CardEvent) -> None:
         if isinstance(event, ReadersChanged):
             status = events.ReaderStatusChanged(
-                event.state, messages.READER_STATE[event.state], event.detail or
-                ", ".join(event.readers)
+                event.state,
+                messages.READER_STATE[event.state],
+                event.detail or ", ".join(event.readers),
             )
             self.reader_status = status
             self._emit(status)
@@ -123,8 +124,13 @@ class KioskCore:
         elif isinstance(event, CardFailed):
             if self._session is None:
                 error = event.error
-                self._emit(events.CardProblem(error.kind, messages.card_problem(error.kind),
-                                              f"{type(error).__name__}: {error}"))
+                self._emit(
+                    events.CardProblem(
+                        error.kind,
+                        messages.card_problem(error.kind),
+                        f"{type(error).__name__}: {error}",
+                    )
+                )
         elif isinstance(event, CardLeft):
             with self._lock:
                 ours = self._session is not None and self._session.reader == event.reader
@@ -146,9 +152,12 @@ class KioskCore:
             self._emit(events.Notice(messages.SECOND_CARD_IGNORED))
             return
         log.info("session started on %s", event.reader)  # no personal data in logs
-        self._emit(events.SessionStarted(run, event.detected_at))
+        self._emit(
+            events.SessionStarted(run, event.detected_at, event.identified_at, event.apdus_sent)
+        )
 
     def _on_sync_finished(self, report: SyncReport) -> None:
         counts = self.queue.counts()
-        self._emit(events.SyncFinished(report.sent, report.failed, report.quarantined,
-                                       counts.unsent))
+        self._emit(
+            events.SyncFinished(report.sent, report.failed, report.quarantined, counts.unsent)
+        )

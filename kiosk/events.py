@@ -28,6 +28,8 @@ class CardReading:
 class SessionStarted:
     run: FlowRun
     card_event_at: float  # monotonic time PC/SC reported the card (for latency figures)
+    identified_at: float  # monotonic time the profile returned the Identity
+    apdus_sent: int
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,12 @@ class SyncFinished:
 
 
 CoreEvent = (
-    ReaderStatusChanged | CardReading | SessionStarted | SessionEnded | CardWithdrawn
-    | CardProblem | Notice
+    ReaderStatusChanged
+    | CardReading
+    | SessionStarted
+    | SessionEnded
+    | CardWithdrawn
+    | CardProblem
+    | Notice
     | SyncFinished
 )

@@ -62,7 +62,8 @@ def validate_mobile(value: str) -> Text | None:
     if MOBILE_PATTERN.match(value):
         return None
     return Text(
-        "请输入 11 位手机号码,以 1 开头。", "Please enter an 11-digit mobile number starting with 1."
+        "请输入 11 位手机号码,以 1 开头。",
+        "Please enter an 11-digit mobile number starting with 1.",
     )
 
 

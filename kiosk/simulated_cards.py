@@ -31,8 +31,19 @@ def insert(name: str, id_number: str, reader: int, timeout_s: float = 5.0) -> in
     remove(reader)
     ready = pid_file(reader)
     process = subprocess.Popen(
-        [sys.executable, "-m", "kiosk.cli", "card", "hold", "--name", name, "--id", id_number,
-         "--reader", str(reader)],
+        [
+            sys.executable,
+            "-m",
+            "kiosk.cli",
+            "card",
+            "hold",
+            "--name",
+            name,
+            "--id",
+            id_number,
+            "--reader",
+            str(reader),
+        ],
         start_new_session=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

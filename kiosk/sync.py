@@ -143,8 +143,9 @@ class SyncEngine:
             return "sent"
         if response.status_code in PERMANENT_STATUSES:
             self._queue.mark_quarantined(item.id, f"HTTP {response.status_code}")
-            log.warning("submission %s quarantined: HTTP %s", item.tracking_number,
-                        response.status_code)
+            log.warning(
+                "submission %s quarantined: HTTP %s", item.tracking_number, response.status_code
+            )
             return "quarantined"
         return self._retry_later(item, f"HTTP {response.status_code}")
 

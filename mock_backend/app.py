@@ -55,8 +55,10 @@ def create_app(db_path: Path | str = ":memory:") -> FastAPI:
         "/api/v1/submissions",
         status_code=201,
         response_model=SubmissionAck,
-        responses={200: {"model": SubmissionAck, "description": "Replay of an earlier key"},
-                   409: {"description": "Key reused with a different payload"}},
+        responses={
+            200: {"model": SubmissionAck, "description": "Replay of an earlier key"},
+            409: {"description": "Key reused with a different payload"},
+        },
     )
     def create_submission(submission: SubmissionIn, response: Response) -> SubmissionAck:
         body = submission.model_dump(mode="json")

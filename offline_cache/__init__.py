@@ -4,7 +4,7 @@ Imports nothing else of ours and never Qt.
 """
 
 from offline_cache.database import SCHEMA_VERSION, open_database
-from offline_cache.queue import QueuedSubmission, QueueCounts, SubmissionQueue
+from offline_cache.queue import QueueCounts, QueuedSubmission, SubmissionQueue
 from offline_cache.sealing import PayloadSealer, SealingError
 
 __all__ = [

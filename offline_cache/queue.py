@@ -107,9 +107,11 @@ class SubmissionQueue:
     def recover_in_flight(self) -> int:
         """After a crash, rows left in flight are sent again (the server deduplicates)."""
         return self._write(
-            lambda: self._db.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'"
-            ).rowcount
+            lambda: (
+                self._db.execute(
+                    "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'"
+                ).rowcount
+            )
         )  # type: ignore[return-value]
 
     def due(self, now: float, limit: int = 50) -> list[QueuedSubmission]:

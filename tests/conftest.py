@@ -23,8 +23,10 @@ def pcscd():
     try:
         process = daemon.start_pcscd()
     except (OSError, RuntimeError, TimeoutError) as error:
-        pytest.fail(f"pcscd with vsmartcard-vpcd is needed and could not start: {error} "
-                    "(as root: apt-get install pcscd vsmartcard-vpcd)")
+        pytest.fail(
+            f"pcscd with vsmartcard-vpcd is needed and could not start: {error} "
+            "(as root: apt-get install pcscd vsmartcard-vpcd)"
+        )
     yield process
     daemon.stop_pcscd(process)
 

@@ -10,7 +10,7 @@ from kiosk.events import CoreEvent
 
 class CoreBridge(QObject):
     """Signals:
-        event: a `kiosk.events` object; queued to the GUI thread whatever thread emitted it.
+    event: a `kiosk.events` object; queued to the GUI thread whatever thread emitted it.
     """
 
     event = Signal(object)

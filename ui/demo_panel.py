@@ -22,7 +22,7 @@ DEMO_CARDHOLDERS = (
 
 class DemoCardPanel(QFrame):
     """Signals:
-        status_changed: a line for the demo panel (emitted from its worker threads).
+    status_changed: a line for the demo panel (emitted from its worker threads).
     """
 
     status_changed = Signal(str)
@@ -48,8 +48,10 @@ class DemoCardPanel(QFrame):
     def insert(self, name: str, id_number: str) -> None:
         def work() -> None:
             self._remove_now()
-            link = VpcdLink(EmulatedSocialSecurityCard(SocialSecurityCardData(name, id_number)),
-                            self._reader_index)
+            link = VpcdLink(
+                EmulatedSocialSecurityCard(SocialSecurityCardData(name, id_number)),
+                self._reader_index,
+            )
             try:
                 link.insert()
             except OSError as error:

@@ -33,13 +33,14 @@ NOTICE_MS = 6000
 
 class KioskWindow(QMainWindow):
     """Signals:
-        identity_shown(card_event_at, shown_at): monotonic times, for latency figures.
+    identity_shown(card_event_at, shown_at): monotonic times, for latency figures.
     """
 
     identity_shown = Signal(float, float)
 
-    def __init__(self, core: KioskCore, theme: Theme | None = None,
-                 demo_panel: QWidget | None = None) -> None:
+    def __init__(
+        self, core: KioskCore, theme: Theme | None = None, demo_panel: QWidget | None = None
+    ) -> None:
         super().__init__()
         self.core = core
         self.theme = theme or Theme()
@@ -118,8 +119,12 @@ class KioskWindow(QMainWindow):
             self._refresh_receipt_sync_state()
 
     def show_attract(self) -> None:
-        self.attract.show_state(self._reader_message, _attract_hint(self._reader_message),
-                                self._reader_detail, self.language)
+        self.attract.show_state(
+            self._reader_message,
+            _attract_hint(self._reader_message),
+            self._reader_detail,
+            self.language,
+        )
         self.stack.setCurrentWidget(self.attract)
 
     def show_message(self, message: Text, detail: str = "") -> None:
@@ -189,8 +194,10 @@ class KioskWindow(QMainWindow):
         number = receipt.tracking_number
         run_in_background(
             lambda: self.core.queue.state_of(number),
-            lambda state: self.receipt.receipt is receipt
-            and self.receipt.show_sync_state(state, self.language),
+            lambda state: (
+                self.receipt.receipt is receipt
+                and self.receipt.show_sync_state(state, self.language)
+            ),
             lambda error: None,
             self,
         )
@@ -198,6 +205,8 @@ class KioskWindow(QMainWindow):
 
 def _attract_hint(message: Text) -> Text | None:
     if message is messages.READER_STATE["ready"]:
-        return Text("插卡后按屏幕提示办理。需要帮助请找工作人员。",
-                    "Then follow the steps on the screen. Staff are here to help.")
+        return Text(
+            "插卡后按屏幕提示办理。需要帮助请找工作人员。",
+            "Then follow the steps on the screen. Staff are here to help.",
+        )
     return None

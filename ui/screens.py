@@ -30,7 +30,7 @@ def _clear_layout(layout) -> None:
 
 class AttractScreen(QWidget):
     """Signals:
-        language_toggled: the villager tapped the language button.
+    language_toggled: the villager tapped the language button.
     """
 
     language_toggled = Signal()
@@ -60,7 +60,9 @@ class AttractScreen(QWidget):
         layout.addWidget(self.staff_detail)
 
     def show_state(self, message: Text, hint: Text | None, detail: str, language: str) -> None:
-        self.heading.setText(Text("村级政务服务自助终端", "Village self-service terminal")(language))
+        self.heading.setText(
+            Text("村级政务服务自助终端", "Village self-service terminal")(language)
+        )
         self.language_button.setText("English" if language == "zh" else "中文")
         self.message.setText(message(language))
         self.hint.setText(hint(language) if hint else "")
@@ -118,8 +120,13 @@ class StepScreen(QWidget):
         self.keypad: Keypad | None = None
 
     def wipe(self) -> None:
-        for widget in (self.title, self.prompt, self.problem, self.service_title,
-                       self.step_indicator):
+        for widget in (
+            self.title,
+            self.prompt,
+            self.problem,
+            self.service_title,
+            self.step_indicator,
+        ):
             widget.clear()
         _clear_layout(self.content)
         _clear_layout(self.actions)
@@ -142,7 +149,9 @@ class StepScreen(QWidget):
         self.back_button.setText(T_BACK(language))
         self.home_button.setText(T_HOME(language))
         self.service_title.setText(run.service.title(language))
-        self.step_indicator.setText(T_STEP.format(n=run.step_number, total=run.step_count)(language))
+        self.step_indicator.setText(
+            T_STEP.format(n=run.step_number, total=run.step_count)(language)
+        )
         self.title.setText(step.title(language))
         self.prompt.setText(step.prompt(language))
         if step.kind == IDENTITY_CONFIRM:
@@ -166,15 +175,21 @@ class StepScreen(QWidget):
         identity = run.session.identity
         if identity is None:
             return
-        greeting = label(Text("您好,{name}", "Hello, {name}").format(name=identity.name)(language),
-                         "huge", name="greeting")
-        id_line = label(Text("身份证号:{id}", "ID number: {id}").format(
-            id=identity.masked_id())(language), name="maskedId")
+        greeting = label(
+            Text("您好,{name}", "Hello, {name}").format(name=identity.name)(language),
+            "huge",
+            name="greeting",
+        )
+        id_line = label(
+            Text("身份证号:{id}", "ID number: {id}").format(id=identity.masked_id())(language),
+            name="maskedId",
+        )
         self.content.addWidget(greeting)
         self.content.addWidget(id_line)
         self.content.addStretch(1)
-        self._add_yes_no(Text("是我本人,继续", "Yes, this is me"), Text("不是我", "Not me"),
-                         language)
+        self._add_yes_no(
+            Text("是我本人,继续", "Yes, this is me"), Text("不是我", "Not me"), language
+        )
 
     def _render_phone(self, run: FlowRun, language: str) -> None:
         step = run.current
@@ -219,7 +234,7 @@ class StepScreen(QWidget):
 
 class ReceiptScreen(QWidget):
     """Signals:
-        done: the villager tapped 完成.
+    done: the villager tapped 完成.
     """
 
     done = Signal()
@@ -239,8 +254,14 @@ class ReceiptScreen(QWidget):
         self.take_card = label("", "title")
         self.done_button = big_button("", "receipt_done", role="primary")
         self.done_button.clicked.connect(self.done)
-        for widget in (self.heading, self.service, self.tracking, self.next_steps,
-                       self.sync_state, self.take_card):
+        for widget in (
+            self.heading,
+            self.service,
+            self.tracking,
+            self.next_steps,
+            self.sync_state,
+            self.take_card,
+        ):
             text_column.addWidget(widget)
         text_column.addStretch(1)
         text_column.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -260,28 +281,40 @@ class ReceiptScreen(QWidget):
         self.heading.setText(Text("✔ 已提交", "✔ Submitted")(language))
         self.service.setText(receipt.service_title(language))
         self.tracking.setText(
-            Text("办件编号:{n}", "Tracking number: {n}").format(
-                n=receipt.grouped_tracking_number)(language))
+            Text("办件编号:{n}", "Tracking number: {n}").format(n=receipt.grouped_tracking_number)(
+                language
+            )
+        )
         self.next_steps.setText(receipt.next_steps(language))
         self.take_card.setText(Text("请取走您的社保卡。", "Please take your card.")(language))
         self.done_button.setText(Text("完成", "Done")(language))
         self.qr.set_data(receipt.status_url)
         self.qr_caption.setText(
-            Text("用手机扫码查询办理进度", "Scan with a phone to follow progress")(language))
+            Text("用手机扫码查询办理进度", "Scan with a phone to follow progress")(language)
+        )
         self.show_sync_state("pending", language)
 
     def show_sync_state(self, state: str | None, language: str) -> None:
         if state == "sent":
             text = Text("已上报到政务服务平台。", "Delivered to the government service platform.")
         else:
-            text = Text("已安全保存在本机,联网后自动上报。",
-                        "Saved safely on this terminal; it will be sent automatically.")
+            text = Text(
+                "已安全保存在本机,联网后自动上报。",
+                "Saved safely on this terminal; it will be sent automatically.",
+            )
         self.sync_state.setText(text(language))
 
     def wipe(self) -> None:
         self.receipt = None
-        for widget in (self.heading, self.service, self.tracking, self.next_steps,
-                       self.sync_state, self.take_card, self.qr_caption):
+        for widget in (
+            self.heading,
+            self.service,
+            self.tracking,
+            self.next_steps,
+            self.sync_state,
+            self.take_card,
+            self.qr_caption,
+        ):
             widget.clear()
         self.qr.clear()
 

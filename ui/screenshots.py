@@ -25,8 +25,13 @@ SIZE = (1920, 1080)  # 21.5" at 102 DPI, the theme's reference screen
 
 def sample_identity() -> Identity:
     number = idn.with_check_character("44010219480315242")
-    return Identity(name="陈秀英", id_number=number, sex=idn.sex(number),
-                    birth_date=idn.birth_date(number), card_number="A12345678")
+    return Identity(
+        name="陈秀英",
+        id_number=number,
+        sex=idn.sex(number),
+        birth_date=idn.birth_date(number),
+        card_number="A12345678",
+    )
 
 
 def render_all(out_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> list[Path]:
@@ -53,8 +58,11 @@ def render_all(out_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> list
             core._emit(ReaderStatusChanged("ready", READER_STATE["ready"], "Virtual PCD 00 00"))
             window.show_attract()
             shot("01-attract")
-            core._on_card_event(CardIdentified("Virtual PCD 00 00", sample_identity(),
-                                               time.monotonic(), time.monotonic(), 9))
+            core._on_card_event(
+                CardIdentified(
+                    "Virtual PCD 00 00", sample_identity(), time.monotonic(), time.monotonic(), 9
+                )
+            )
             app.processEvents()
             shot("02-identity")
             window.step.answered.emit(True)
@@ -74,8 +82,9 @@ def render_all(out_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> list
             problem = card_problem("bad_card_data")
             window._on_event(CardProblem("bad_card_data", problem, "BadCardData: ID check digit"))
             shot("07-bad-card")
-            window._on_event(ReaderStatusChanged("no_reader", READER_STATE["no_reader"],
-                                                 "pcscd lists no reader"))
+            window._on_event(
+                ReaderStatusChanged("no_reader", READER_STATE["no_reader"], "pcscd lists no reader")
+            )
             shot("08-no-reader")
             window.close()
             window.deleteLater()

@@ -15,7 +15,6 @@ from drivers.errors import (
     CardNotResponding,
     CardRemoved,
     NoCard,
-    NoReader,
     PcscUnavailable,
     UnsupportedCard,
 )

@@ -12,8 +12,13 @@ from tests.helpers.cards import CHEN_XIUYING, WANG_YAN, wait_for_presence
 
 
 def kiosk(*args, env=None, check=True):
-    result = subprocess.run([sys.executable, "-m", "kiosk.cli", *args], capture_output=True,
-                            text=True, timeout=60, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -48,7 +53,9 @@ def test_the_second_reader_is_read_too(cli_card):
     wait_for_presence(1, True)
     record = json.loads(kiosk("card", "read", "--json", "--unmasked").stdout)
     assert (record["reader"], record["name"], record["id_number"]) == (
-        "Virtual PCD 00 01", *WANG_YAN)
+        "Virtual PCD 00 01",
+        *WANG_YAN,
+    )
 
 
 def test_removed_card_means_no_card(cli_card):

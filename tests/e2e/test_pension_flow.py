@@ -21,8 +21,13 @@ def make_kiosk(qtbot, tmp_path, pcscd):
     started = []
 
     def make(backend_url: str) -> KioskWindow:
-        config = KioskConfig.load(tmp_path / "kiosk", backend_url=backend_url,
-                                  retry_base_s=0.2, retry_cap_s=1.0, sync_interval_s=1.0)
+        config = KioskConfig.load(
+            tmp_path / "kiosk",
+            backend_url=backend_url,
+            retry_base_s=0.2,
+            retry_cap_s=1.0,
+            sync_interval_s=1.0,
+        )
         core = KioskCore(config)
         window = KioskWindow(core)
         qtbot.addWidget(window)
@@ -30,8 +35,10 @@ def make_kiosk(qtbot, tmp_path, pcscd):
         window.show()
         core.start()
         started.append(core)
-        qtbot.waitUntil(lambda: core.reader_status is not None
-                        and core.reader_status.state == "ready", timeout=5000)
+        qtbot.waitUntil(
+            lambda: core.reader_status is not None and core.reader_status.state == "ready",
+            timeout=5000,
+        )
         return window
 
     yield make
@@ -146,8 +153,7 @@ def test_saying_not_me_ends_the_session_with_a_message(qtbot, make_kiosk, card_s
     assert WANG_YAN[0] not in visible_text(window)
 
 
-def test_a_card_with_a_bad_check_digit_is_refused_on_screen(qtbot, make_kiosk, card_slots,
-                                                           backend):
+def test_a_card_with_a_bad_check_digit_is_refused_on_screen(qtbot, make_kiosk, card_slots, backend):
     window = make_kiosk(backend.url)
     number = WANG_YAN[1]
     card_slots.insert(WANG_YAN[0], number[:17] + ("0" if number[17] != "0" else "1"))

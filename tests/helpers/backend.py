@@ -27,8 +27,16 @@ class BackendProcess:
 
     def start(self, timeout_s: float = 20.0) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "backend", "--port", str(self.port),
-             "--db", str(self.db_path)],
+            [
+                sys.executable,
+                "-m",
+                "kiosk.cli",
+                "backend",
+                "--port",
+                str(self.port),
+                "--db",
+                str(self.db_path),
+            ],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout_s

@@ -26,7 +26,9 @@ def read(card, log=None):
 
 
 def test_reads_name_outside_gbk_and_all_fields():
-    card = EmulatedSocialSecurityCard(SocialSecurityCardData("王䶮", NUMBER, card_number="A00000001"))
+    card = EmulatedSocialSecurityCard(
+        SocialSecurityCardData("王䶮", NUMBER, card_number="A00000001")
+    )
     identity, apdus = read(card)
     assert identity.name == "王䶮"
     assert identity.id_number == NUMBER
@@ -89,7 +91,9 @@ def test_bad_check_digit_is_bad_card_data():
 
 
 def test_birth_date_field_disagreeing_with_id_number_is_bad_card_data():
-    data = SocialSecurityCardData("陈秀英", NUMBER, extra_records={EF06: {0x0D: b"\x19\x60\x01\x01"}})
+    data = SocialSecurityCardData(
+        "陈秀英", NUMBER, extra_records={EF06: {0x0D: b"\x19\x60\x01\x01"}}
+    )
     with pytest.raises(BadCardData, match="birth date"):
         read(EmulatedSocialSecurityCard(data))
 
@@ -115,7 +119,7 @@ class T0Card(EmulatedSocialSecurityCard):
 
     def process(self, apdu):
         if apdu[1] == 0xC0:
-            data, self._pending = self._pending[: apdu[4]], self._pending[apdu[4]:]
+            data, self._pending = self._pending[: apdu[4]], self._pending[apdu[4] :]
             return data + (bytes([0x61, len(self._pending)]) if self._pending else b"\x90\x00")
         response = super().process(apdu)
         if apdu[1] == 0xB2 and response[-2:] == b"\x90\x00":

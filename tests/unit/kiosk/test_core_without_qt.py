@@ -43,7 +43,8 @@ def test_core_packages_import_and_work_with_pyside6_blocked(tmp_path):
         print("core-ok", receipt.tracking_number)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "core-ok 0001" in result.stdout

@@ -9,8 +9,9 @@ from kiosk.session import Session
 
 
 def new_run():
-    identity = Identity(name="王䶮", id_number="445281195207081310", sex="1",
-                        birth_date=dt.date(1952, 7, 8))
+    identity = Identity(
+        name="王䶮", id_number="445281195207081310", sex="1", birth_date=dt.date(1952, 7, 8)
+    )
     return FlowRun(PENSION_CERTIFICATION, Session(identity=identity, reader="r0"))
 
 

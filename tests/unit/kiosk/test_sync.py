@@ -24,10 +24,15 @@ def queue(tmp_path):
 def enqueue(queue, count=1):
     numbers = []
     for _ in range(count):
-        numbers.append(queue.enqueue(
-            idempotency_key=str(uuid.uuid4()), service_id="pension", created_at=NOW,
-            payload={"applicant": {"name": "王䶮"}},
-            make_tracking_number=lambda day, seq: f"0001{day:%y%m%d}{seq:04d}0"))
+        numbers.append(
+            queue.enqueue(
+                idempotency_key=str(uuid.uuid4()),
+                service_id="pension",
+                created_at=NOW,
+                payload={"applicant": {"name": "王䶮"}},
+                make_tracking_number=lambda day, seq: f"0001{day:%y%m%d}{seq:04d}0",
+            )
+        )
     return numbers
 
 
@@ -99,8 +104,9 @@ def misbehaving():
         (422, "application/json", b'{"detail": []}', "quarantined"),
     ],
 )
-def test_only_an_explicit_acknowledgement_marks_sent(queue, misbehaving, status, content_type,
-                                                     body, outcome):
+def test_only_an_explicit_acknowledgement_marks_sent(
+    queue, misbehaving, status, content_type, body, outcome
+):
     Misbehaving.status, Misbehaving.content_type, Misbehaving.body = status, content_type, body
     enqueue(queue)
     url = f"http://127.0.0.1:{misbehaving.server_address[1]}"

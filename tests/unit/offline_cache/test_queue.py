@@ -17,8 +17,13 @@ def make_queue(tmp_path):
 
 
 def enqueue(queue, payload=PERSONAL, make=lambda day, seq: f"{day:%y%m%d}{seq:04d}"):
-    return queue.enqueue(idempotency_key=str(uuid.uuid4()), service_id="svc", created_at=NOW,
-                         payload=payload, make_tracking_number=make)
+    return queue.enqueue(
+        idempotency_key=str(uuid.uuid4()),
+        service_id="svc",
+        created_at=NOW,
+        payload=payload,
+        make_tracking_number=make,
+    )
 
 
 def test_tracking_numbers_count_up_per_day(tmp_path):
@@ -44,7 +49,7 @@ def test_personal_data_is_not_in_the_database_file(tmp_path):
     enqueue(queue)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     raw = (tmp_path / "kiosk.db").read_bytes()
-    for secret in ("王䶮".encode(), "445281195207081310".encode()):
+    for secret in ("王䶮".encode(), b"445281195207081310"):
         assert secret not in raw
     assert queue.due(now=1e12)[0].payload == PERSONAL
 
@@ -59,8 +64,10 @@ def test_a_tampered_row_is_quarantined_not_a_crash(tmp_path):
     db, queue = make_queue(tmp_path)
     enqueue(queue)
     second = enqueue(queue)
-    db.execute("UPDATE submissions SET sealed_payload = X'00112233445566778899AABBCCDDEEFF0011"
-               "2233445566778899AABB' WHERE tracking_number = '2611210001'")
+    db.execute(
+        "UPDATE submissions SET sealed_payload = X'00112233445566778899AABBCCDDEEFF0011"
+        "2233445566778899AABB' WHERE tracking_number = '2611210001'"
+    )
     due = queue.due(now=1e12)
     assert [item.tracking_number for item in due] == [second]
     counts = queue.counts()
@@ -71,8 +78,10 @@ def test_rows_cannot_be_swapped_between_keys(tmp_path):
     db, queue = make_queue(tmp_path)
     enqueue(queue)
     enqueue(queue, payload={"other": True})
-    db.execute("UPDATE submissions SET sealed_payload = (SELECT sealed_payload FROM submissions"
-               " WHERE id = 2) WHERE id = 1")
+    db.execute(
+        "UPDATE submissions SET sealed_payload = (SELECT sealed_payload FROM submissions"
+        " WHERE id = 2) WHERE id = 1"
+    )
     assert [item.id for item in queue.due(now=1e12)] == [2]
 
 
