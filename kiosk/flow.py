@@ -117,20 +117,21 @@ class FlowRun:
         self.index -= 1
         return True
 
-    def summary(self) -> list[tuple[Text, str]]:
+    def summary(self) -> list[tuple[Text, Text | str]]:
         """The review lines: what will be submitted, with private data masked."""
         identity = self.session.identity
-        lines: list[tuple[Text, str]] = []
+        lines: list[tuple[Text, Text | str]] = []
         if identity is not None:
             lines.append((Text("姓名", "Name"), identity.name))
             lines.append((Text("身份证号", "ID number"), identity.masked_id()))
         for step in self.service.steps:
             if step.field and step.summary_label and step.field in self.session.answers:
                 value = self.session.answers[step.field]
+                shown: Text | str
                 if step.kind == PHONE:
                     shown = mask_phone(str(value))
                 elif value is True:
-                    shown = "✔ 已确认 / Confirmed"
+                    shown = Text("✔ 已确认", "✔ Confirmed")
                 else:
                     shown = str(value)
                 lines.append((step.summary_label, shown))

@@ -10,25 +10,27 @@ import pytest
 
 from tests.helpers.backend import BackendProcess
 from tests.helpers.cards import CardSlots
+from tests.helpers.pcscd import PcscdController
 
 
 @pytest.fixture(scope="session")
-def pcscd():
-    """A running pcscd with the vpcd slots listening; started here when not already up."""
-    from drivers.pcsc import pcscd as daemon
+def pcscd_control(tmp_path_factory):
+    controller = PcscdController(tmp_path_factory.mktemp("pcscd") / "no-readers.conf")
+    yield controller
+    controller.stop()
 
-    if daemon.pcscd_running() and daemon.port_listening(35963):
-        yield None
-        return
+
+@pytest.fixture
+def pcscd(pcscd_control):
+    """A running pcscd with the vpcd slots listening (started here when not already up)."""
     try:
-        process = daemon.start_pcscd()
+        pcscd_control.ensure_running()
     except (OSError, RuntimeError, TimeoutError) as error:
         pytest.fail(
             f"pcscd with vsmartcard-vpcd is needed and could not start: {error} "
             "(as root: apt-get install pcscd vsmartcard-vpcd)"
         )
-    yield process
-    daemon.stop_pcscd(process)
+    return pcscd_control
 
 
 @pytest.fixture

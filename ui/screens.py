@@ -224,7 +224,8 @@ class StepScreen(QWidget):
 
     def _render_review(self, run: FlowRun, language: str) -> None:
         for caption, value in run.summary():
-            line = label(f"{caption(language)}:{value}", name="summaryLine")
+            shown = value(language) if isinstance(value, Text) else value
+            line = label(f"{caption(language)}:{shown}", name="summaryLine")
             self.content.addWidget(line)
         self.content.addStretch(1)
         submit = big_button(Text("确认提交", "Submit")(language), "submit", role="primary")

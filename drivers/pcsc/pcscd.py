@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 PCSCD_SOCKET = Path("/run/pcscd/pcscd.comm")
+VPCD_PORT = 35963  # reader "Virtual PCD 00 00"
 
 
 def pcscd_running() -> bool:
@@ -47,13 +48,15 @@ def port_listening(port: int) -> bool:
     return False
 
 
-def start_pcscd(timeout_s: float = 10.0, vpcd_port: int | None = 35963) -> subprocess.Popen:
+def start_pcscd(
+    timeout_s: float = 10.0, vpcd_port: int | None = VPCD_PORT, extra_args: list[str] = ()
+) -> subprocess.Popen:
     """Start `pcscd --foreground` and wait until it (and vpcd's first slot) listens."""
     binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
     if not os.path.exists(binary):
         raise FileNotFoundError("pcscd is not installed (Debian package: pcscd)")
     process = subprocess.Popen(
-        [binary, "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [binary, "--foreground", *extra_args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
