@@ -42,6 +42,7 @@ class DemoCardPanel(QFrame):
         remove.clicked.connect(self.remove)
         layout.addWidget(remove)
         self.status = QLabel("")
+        self.status.setWordWrap(True)  # a long status must not squeeze the buttons
         layout.addWidget(self.status, 1)
         self.status_changed.connect(self.status.setText)  # queued: safe from worker threads
 
