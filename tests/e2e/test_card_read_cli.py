@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from drivers import id_number as idn
+from drivers.simulated.ssc_card import EmulatedSocialSecurityCard, SocialSecurityCardData
 from tests.helpers.cards import CHEN_XIUYING, WANG_YAN, wait_for_presence
 
 
@@ -86,3 +87,29 @@ def test_no_pcscd_is_said_plainly(pcscd, tmp_path):
     result = kiosk("card", "read", env=env, check=False)
     assert result.returncode == 3
     assert "pcscd is not running" in result.stderr
+
+
+class ForeignCard(EmulatedSocialSecurityCard):
+    """A card that answers but holds no social security application (a bank card, say)."""
+
+    def process(self, apdu):
+        return b"\x6a\x82" if apdu[1] == 0xA4 else b"\x6d\x00"
+
+
+def test_a_foreign_card_is_unsupported_not_missing(card_slots):
+    card_slots.insert("", "", card=ForeignCard(SocialSecurityCardData(*WANG_YAN)))
+    wait_for_presence(0, True)
+    result = kiosk("card", "read", check=False)
+    assert result.returncode == 6
+    assert "not a social security card" in result.stderr
+
+
+def test_no_reader_is_said_plainly(pcscd):
+    pcscd.start_without_readers()
+    try:
+        result = kiosk("card", "read", check=False)
+    finally:
+        pcscd.stop()
+        pcscd.ensure_running()
+    assert result.returncode == 4
+    assert "no card reader is connected" in result.stderr
