@@ -132,7 +132,22 @@ def cmd_backend(args: argparse.Namespace) -> int:
     from mock_backend import create_app
 
     db = args.db or str(KioskConfig.load(args.data_dir).data_dir / "backend.db")
-    uvicorn.run(create_app(db), host=args.host, port=args.port, log_level="warning")
+    tokens = None
+    if args.token:
+        tokens = {}
+        for pair in args.token:
+            kiosk_id, _, token = pair.partition("=")
+            if not kiosk_id or not token:
+                print("kiosk backend: --token takes KIOSK_ID=TOKEN", file=sys.stderr)
+                return EXIT_USAGE
+            tokens[token] = kiosk_id
+    app = create_app(
+        db,
+        tokens=tokens,
+        catalog_path=args.catalog,
+        answer_delay_s=args.answer_delay_ms / 1000,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 
@@ -162,7 +177,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         open_database(config.store_path), PayloadSealer.from_key_file(config.key_path)
     )
     queue.recover_in_flight()
-    engine = SyncEngine(queue, config.backend_url, config.kiosk_id, timeout_s=config.sync_timeout_s)
+    engine = SyncEngine(
+        queue,
+        config.backend_url,
+        config.kiosk_id,
+        config.backend_token,
+        timeout_s=config.sync_timeout_s,
+        retention_days=config.retention_days,
+    )
     report = engine.sync_once(force=True)
     counts = queue.counts()
     print(
@@ -279,6 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--host", default="127.0.0.1")
     backend.add_argument("--port", type=int, default=8765)
     backend.add_argument("--db", default=None)
+    backend.add_argument(
+        "--token",
+        action="append",
+        metavar="KIOSK_ID=TOKEN",
+        help="a kiosk's bearer token (repeatable; default: the dev pairing kiosk-0001)",
+    )
+    backend.add_argument("--catalog", type=Path, default=None, help="service catalog JSON")
+    backend.add_argument(
+        "--answer-delay-ms",
+        type=float,
+        default=0.0,
+        help="hold each submission answer after storing it (fault drills: a slow network)",
+    )
     backend.set_defaults(func=cmd_backend)
 
     queue = commands.add_parser("queue", help="the offline queue")

@@ -29,11 +29,16 @@ class KioskConfig:
     # Where the QR code on the receipt points; the public address of the status page.
     public_status_url: str = "http://127.0.0.1:8765/track"
     kiosk_id: str = "kiosk-0001"
+    # This kiosk's bearer token for the backend (the mock backend's built-in dev pairing).
+    backend_token: str = "dev-token-kiosk-0001"
     kiosk_number: str = "0001"  # 4 digits, leads every tracking number of this kiosk
     sync_interval_s: float = 60.0
     sync_timeout_s: float = 10.0
     retry_base_s: float = 5.0
     retry_cap_s: float = 900.0  # 15 minutes
+    retention_days: float = 7.0  # sent rows are deleted this long after the acknowledgement
+    max_unsent_rows: int = 10_000  # past this, new submissions are refused (with a message)
+    min_free_disk_mb: int = 200  # ... and below this much free disk
     language: str = "zh"
 
     @property

@@ -8,6 +8,7 @@ the GUI thread answers steps while the device thread may end the session (card p
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 
@@ -23,12 +24,19 @@ from drivers.pcsc.service import (
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk import events, messages
 from kiosk.config import KioskConfig
+from kiosk.faults import crashpoint
 from kiosk.flow import FlowRun, Service
 from kiosk.services import PENSION_CERTIFICATION
 from kiosk.session import Session
 from kiosk.submission import Receipt, enqueue_submission
 from kiosk.sync import SyncEngine, SyncReport
-from offline_cache import PayloadSealer, SubmissionQueue, open_database
+from offline_cache import (
+    PayloadSealer,
+    QueueFull,
+    QueueLimits,
+    SubmissionQueue,
+    open_database,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +53,23 @@ class KioskCore:
         self._run: FlowRun | None = None
         self.reader_status: events.ReaderStatusChanged | None = None
         self.db = open_database(config.store_path)
-        self.queue = SubmissionQueue(self.db, PayloadSealer.from_key_file(config.key_path))
+        self.queue = SubmissionQueue(
+            self.db,
+            PayloadSealer.from_key_file(config.key_path),
+            QueueLimits(config.max_unsent_rows, config.min_free_disk_mb * 2**20),
+        )
         self.sync = SyncEngine(
             self.queue,
             config.backend_url,
             config.kiosk_id,
+            config.backend_token,
             timeout_s=config.sync_timeout_s,
             retry_base_s=config.retry_base_s,
             retry_cap_s=config.retry_cap_s,
             interval_s=config.sync_interval_s,
+            retention_days=config.retention_days,
             on_finished=self._on_sync_finished,
+            on_progress=lambda done, total: self._emit(events.SyncProgress(done, total)),
         )
         self.cards = CardReaderService(SocialSecurityCardProfile(), self._on_card_event)
 
@@ -95,15 +110,31 @@ class KioskCore:
             self._emit(events.SessionEnded(reason))
 
     def submit(self, run: FlowRun) -> Receipt:
-        """Store the finished flow durably and return its receipt. Call off the GUI thread."""
+        """Store the finished flow durably and return its receipt. Call off the GUI thread.
+
+        Raises QueueFull when the kiosk must not accept more (limits reached, disk full);
+        staff get a StaffAlert, the villager is sent to the counter.
+        """
         with self._lock:
             if run is not self._run or run.session.ended:
                 raise RuntimeError("this session has already ended")
-            receipt = enqueue_submission(
-                run, self.queue, self.config.kiosk_number, self.config.public_status_url
-            )
+            try:
+                receipt = enqueue_submission(
+                    run, self.queue, self.config.kiosk_number, self.config.public_status_url
+                )
+            except QueueFull as error:
+                self._alert_staff(messages.QUEUE_FULL_STAFF, str(error))
+                raise
+            except sqlite3.OperationalError as error:  # "database or disk is full"
+                self._alert_staff(messages.QUEUE_FULL_STAFF, f"store write failed: {error}")
+                raise QueueFull(str(error)) from error
+        crashpoint("after_enqueue")
         self.sync.trigger()
         return receipt
+
+    def _alert_staff(self, message, detail: str) -> None:
+        log.error("staff alert: %s (%s)", message.en, detail)
+        self._emit(events.StaffAlert(message, detail))
 
     # -- device thread --------------------------------------------------------------------
 

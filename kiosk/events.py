@@ -64,6 +64,20 @@ class SyncFinished:
     unsent: int
 
 
+@dataclass(frozen=True)
+class SyncProgress:
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StaffAlert:
+    """Something staff must act on (shown on the staff screen, logged)."""
+
+    message: Text
+    detail: str
+
+
 CoreEvent = (
     ReaderStatusChanged
     | CardReading
@@ -73,4 +87,6 @@ CoreEvent = (
     | CardProblem
     | Notice
     | SyncFinished
+    | SyncProgress
+    | StaffAlert
 )

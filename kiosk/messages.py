@@ -51,3 +51,15 @@ SECOND_CARD_IGNORED = Text(
 
 def card_problem(kind: str) -> Text:
     return CARD_PROBLEM.get(kind, GENERIC_CARD_PROBLEM)
+
+
+QUEUE_FULL_VILLAGER = Text(
+    "本机暂时不能受理新的业务,您的信息没有提交。请到窗口办理,工作人员会帮您。",
+    "This terminal cannot take new applications right now; nothing was submitted. "
+    "Please go to the service counter.",
+)
+QUEUE_FULL_STAFF = Text(
+    "离线队列已满或磁盘空间不足:新业务已暂停受理。请检查网络并立即同步。",
+    "Offline queue full or disk nearly full: new submissions are refused. Check the "
+    "network and sync now.",
+)

@@ -4,7 +4,13 @@ Imports nothing else of ours and never Qt.
 """
 
 from offline_cache.database import SCHEMA_VERSION, open_database
-from offline_cache.queue import QueueCounts, QueuedSubmission, SubmissionQueue
+from offline_cache.queue import (
+    QueueCounts,
+    QueuedSubmission,
+    QueueFull,
+    QueueLimits,
+    SubmissionQueue,
+)
 from offline_cache.sealing import PayloadSealer, SealingError
 
 __all__ = [
@@ -12,6 +18,8 @@ __all__ = [
     "PayloadSealer",
     "QueueCounts",
     "QueuedSubmission",
+    "QueueFull",
+    "QueueLimits",
     "SealingError",
     "SubmissionQueue",
     "open_database",

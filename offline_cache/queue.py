@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlite_utils
 
 from offline_cache.sealing import PayloadSealer, SealingError
+
+
+class QueueFull(Exception):
+    """New submissions are refused: the row limit or the free-disk minimum is reached."""
+
+
+@dataclass(frozen=True)
+class QueueLimits:
+    max_unsent_rows: int = 10_000
+    min_free_bytes: int = 200 * 1024 * 1024
 
 
 @dataclass
@@ -46,10 +58,29 @@ class QueueCounts:
 class SubmissionQueue:
     """Thread-safe access to the outbox of one store."""
 
-    def __init__(self, db: sqlite_utils.Database, sealer: PayloadSealer) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        sealer: PayloadSealer,
+        limits: QueueLimits | None = None,
+    ) -> None:
         self._db = db
         self._sealer = sealer
+        self._limits = limits or QueueLimits()
         self._lock = threading.RLock()
+        self._directory = _database_directory(db)
+
+    def check_capacity(self) -> None:
+        """Raise QueueFull when a new submission must not be accepted (offline-sync.md, 9)."""
+        unsent = self.counts().unsent
+        if unsent >= self._limits.max_unsent_rows:
+            raise QueueFull(f"{unsent} unsent submissions (limit {self._limits.max_unsent_rows})")
+        if self._directory is not None:
+            free = shutil.disk_usage(self._directory).free
+            if free < self._limits.min_free_bytes:
+                raise QueueFull(
+                    f"{free // 2**20} MiB free (minimum {self._limits.min_free_bytes // 2**20} MiB)"
+                )
 
     def _write(self, statements: Callable[[], object]) -> object:
         with self._lock:
@@ -73,8 +104,11 @@ class SubmissionQueue:
     ) -> str:
         """Store a finalized submission durably; return its tracking number.
 
-        Only after this returns may the screen say "submitted".
+        Only after this returns may the screen say "submitted". Raises QueueFull past the
+        limits, and sqlite3.OperationalError if the disk fills during the write (nothing
+        is then written: the transaction rolls back).
         """
+        self.check_capacity()
         sealed = self._sealer.seal(
             json.dumps(payload, ensure_ascii=False).encode("utf-8"),
             idempotency_key.encode("ascii"),
@@ -157,13 +191,14 @@ class SubmissionQueue:
             )
         )
 
-    def mark_failed(self, ids: Iterable[int], error: str, next_attempt_at: float) -> None:
-        ids = list(ids)
+    def mark_failed(self, retries: Iterable[tuple[int, str, float]]) -> None:
+        """(submission id, reason, next attempt time) for each row to retry later."""
+        rows = [(reason[:500], next_at, i) for i, reason, next_at in retries]
         self._write(
             lambda: self._db.conn.executemany(
                 "UPDATE outbox SET state = 'failed', last_error = ?, next_attempt_at = ?"
                 " WHERE submission_id = ?",
-                [(error[:500], next_attempt_at, i) for i in ids],
+                rows,
             )
         )
 
@@ -174,6 +209,34 @@ class SubmissionQueue:
                 [error[:500], submission_id],
             )
         )
+
+    def purge_sent(self, acknowledged_before: dt.datetime) -> int:
+        """Delete sent rows acknowledged before the given time (offline-sync.md, 10)."""
+        cutoff = acknowledged_before.isoformat()
+
+        def statements() -> int:
+            ids = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT submission_id FROM outbox WHERE state = 'sent' AND acknowledged_at < ?",
+                    [cutoff],
+                ).fetchall()
+            ]
+            self._db.conn.executemany(
+                "DELETE FROM outbox WHERE submission_id = ?", [(i,) for i in ids]
+            )
+            self._db.conn.executemany("DELETE FROM submissions WHERE id = ?", [(i,) for i in ids])
+            return len(ids)
+
+        return self._write(statements)  # type: ignore[return-value]
+
+    def count_due(self, now: float) -> int:
+        with self._lock:
+            return self._db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'failed')"
+                " AND next_attempt_at <= ?",
+                [now],
+            ).fetchone()[0]
 
     def counts(self) -> QueueCounts:
         with self._lock:
@@ -202,3 +265,11 @@ class SubmissionQueue:
                 "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'failed')"
             ).fetchone()
         return row[0]
+
+
+def _database_directory(db: sqlite_utils.Database) -> str | None:
+    """The directory of the main database file, for the free-disk check."""
+    for _, name, filename in db.execute("PRAGMA database_list").fetchall():
+        if name == "main" and filename:
+            return str(Path(filename).parent)
+    return None

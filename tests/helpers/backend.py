@@ -11,6 +11,9 @@ from pathlib import Path
 
 import requests
 
+DEV_TOKEN = "dev-token-kiosk-0001"
+AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -19,8 +22,9 @@ def free_port() -> int:
 
 
 class BackendProcess:
-    def __init__(self, db_path: Path, port: int | None = None) -> None:
+    def __init__(self, db_path: Path, port: int | None = None, *extra_args: str) -> None:
         self.db_path = db_path
+        self.extra_args = extra_args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen | None = None
@@ -58,7 +62,9 @@ class BackendProcess:
             self._process = None
 
     def status(self, tracking_number: str) -> dict | None:
-        response = requests.get(f"{self.url}/api/v1/submissions/{tracking_number}", timeout=5)
+        response = requests.get(
+            f"{self.url}/api/v1/submissions/{tracking_number}", headers=AUTH, timeout=5
+        )
         return response.json() if response.status_code == 200 else None
 
     def rows(self) -> list[tuple[str, str, str]]:

@@ -3,14 +3,17 @@ server for the answers the real one never gives."""
 
 import datetime as dt
 import http.server
+import json
+import socket
 import threading
+import time
 import uuid
 
 import pytest
 
 from kiosk.sync import SyncEngine
 from offline_cache import PayloadSealer, SubmissionQueue, open_database
-from tests.helpers.backend import free_port
+from tests.helpers.backend import DEV_TOKEN, free_port
 
 NOW = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -37,24 +40,29 @@ def enqueue(queue, count=1):
 
 
 def engine(queue, url, **kwargs):
-    return SyncEngine(queue, url, "kiosk-0001", timeout_s=2, **kwargs)
+    kwargs.setdefault("timeout_s", 2)
+    return SyncEngine(queue, url, "kiosk-0001", DEV_TOKEN, **kwargs)
 
 
-def test_queued_submissions_reach_the_backend_once(queue, backend):
-    numbers = enqueue(queue, 3)
-    report = engine(queue, backend.url).sync_once()
-    assert report.sent == 3
+def test_queued_submissions_reach_the_backend_once_in_batches(queue, backend):
+    numbers = enqueue(queue, 120)
+    progress = []
+    report = engine(
+        queue, backend.url, on_progress=lambda d, t: progress.append((d, t))
+    ).sync_once()
+    assert report.sent == 120
+    assert progress == [(50, 120), (100, 120), (120, 120)]  # three batches, oldest first
     assert sorted(row[1] for row in backend.rows()) == sorted(numbers)
-    assert queue.counts().sent == 3
+    assert queue.counts().sent == 120
     assert engine(queue, backend.url).sync_once(force=True).sent == 0
-    assert len(backend.rows()) == 3
+    assert len(backend.rows()) == 120
 
 
 def test_a_row_resent_after_a_lost_answer_is_not_doubled(queue, backend):
     enqueue(queue)
     item = queue.due(now=1e12)[0]
     engine(queue, backend.url).sync_once()
-    queue.mark_failed([item.id], "pretend the answer was lost", next_attempt_at=0)
+    queue.mark_failed([(item.id, "pretend the answer was lost", 0)])
     assert engine(queue, backend.url).sync_once().sent == 1  # the replay is an acknowledgement
     assert len(backend.rows()) == 1
 
@@ -65,21 +73,54 @@ def test_backend_down_keeps_the_row_and_schedules_a_retry(queue):
     assert report.failed == 1 and "network" in report.error
     counts = queue.counts()
     assert counts.failed == 1 and counts.sent == 0
-    assert queue.due(now=dt.datetime.now().timestamp()) == []  # backing off
+    assert queue.due(now=time.time()) == []  # backing off
+
+
+def test_wrong_token_keeps_rows_unsent_not_quarantined(queue, backend):
+    enqueue(queue)
+    report = SyncEngine(queue, backend.url, "kiosk-0001", "wrong-token").sync_once()
+    assert report.failed == 1 and "401" in report.error
+    assert queue.counts().failed == 1 and backend.rows() == []
+
+
+def test_retention_deletes_sent_rows_only_after_the_period(queue, backend):
+    enqueue(queue, 2)
+    engine(queue, backend.url, retention_days=7).sync_once()
+    assert queue.counts().sent == 2
+    engine(queue, backend.url, retention_days=0).sync_once(force=True)
+    assert queue.counts().sent == 0 and len(backend.rows()) == 2
 
 
 class Misbehaving(http.server.BaseHTTPRequestHandler):
-    status = 200
-    content_type = "text/html"
-    body = b"<html>Welcome to the village Wi-Fi</html>"
+    """Answers as configured in `behaviour`; counts the requests it got."""
+
+    behaviour: dict = {}
+    requests_seen = 0
 
     def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(self.status)
-        self.send_header("Content-Type", self.content_type)
-        self.send_header("Content-Length", str(len(self.body)))
+        type(self).requests_seen += 1
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        b = self.behaviour
+        if b.get("hang"):
+            time.sleep(b["hang"])
+        if b.get("reset"):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            self.connection.close()
+            return
+        if b.get("echo_status") is not None:  # a well-formed batch answer, per-item status
+            items = json.loads(body)["submissions"]
+            payload = json.dumps(
+                {"results": [{"index": i, "status": b["echo_status"]} for i in range(len(items))]}
+            ).encode()
+        else:
+            payload = b.get("body", b"")
+        self.send_response(b["status"])
+        self.send_header("Content-Type", b.get("content_type", "application/json"))
+        for name, value in b.get("headers", {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(self.body)
+        self.wfile.write(payload)
 
     def log_message(self, *args):
         pass
@@ -87,40 +128,72 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def misbehaving():
+    Misbehaving.requests_seen = 0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
 
-@pytest.mark.parametrize(
-    ("status", "content_type", "body", "outcome"),
-    [
-        (200, "text/html", b"<html>captive portal</html>", "failed"),
-        (200, "application/json", b'{"accepted": true, "idempotency_key": "other"}', "failed"),
-        (503, "application/json", b"{}", "failed"),
-        (409, "application/json", b'{"detail": "conflict"}', "quarantined"),
-        (422, "application/json", b'{"detail": []}', "quarantined"),
-    ],
-)
-def test_only_an_explicit_acknowledgement_marks_sent(
-    queue, misbehaving, status, content_type, body, outcome
-):
-    Misbehaving.status, Misbehaving.content_type, Misbehaving.body = status, content_type, body
-    enqueue(queue)
-    url = f"http://127.0.0.1:{misbehaving.server_address[1]}"
-    engine(queue, url).sync_once()
+CASES = {
+    "500": ({"status": 500, "body": b"{}"}, "failed"),
+    "503 Retry-After": ({"status": 503, "headers": {"Retry-After": "120"}}, "failed"),
+    "429": ({"status": 429, "headers": {"Retry-After": "30"}}, "failed"),
+    "timeout": ({"status": 200, "hang": 3}, "failed"),
+    "connection reset": ({"reset": True, "status": 200}, "failed"),
+    "captive portal": (
+        {"status": 200, "content_type": "text/html", "body": b"<html>Village Wi-Fi</html>"},
+        "failed",
+    ),
+    "ack for another key": (
+        {
+            "status": 200,
+            "body": b'{"results": [{"index": 0, "status": 201, "ack": '
+            b'{"accepted": true, "idempotency_key": "other"}}]}',
+        },
+        "failed",
+    ),
+    "item 409": ({"status": 200, "echo_status": 409}, "quarantined"),
+    "item 422": ({"status": 200, "echo_status": 422}, "quarantined"),
+    "item 500": ({"status": 200, "echo_status": 500}, "failed"),
+    "batch 400": ({"status": 400, "body": b'{"detail": "bad"}'}, "quarantined"),
+    "batch 422": ({"status": 422, "body": b'{"detail": []}'}, "quarantined"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_misbehaving_servers_lose_and_double_nothing(queue, misbehaving, backend, case):
+    behaviour, outcome = CASES[case]
+    Misbehaving.behaviour = behaviour
+    numbers = enqueue(queue, 3)
+    report = engine(queue, misbehaving, timeout_s=1).sync_once()
     counts = queue.counts()
     assert counts.sent == 0
-    assert getattr(counts, outcome) == 1
+    assert getattr(counts, outcome) == 3
+    if "Retry-After" in behaviour.get("headers", {}):
+        wait = int(behaviour["headers"]["Retry-After"])
+        assert queue.due(now=time.time() + wait - 5) == []
+        assert len(queue.due(now=time.time() + wait + 1)) == 3
+    if outcome == "failed":
+        assert report.failed == 3 and report.error
+        # The same rows, with the same keys, go to the real backend later: once each.
+        assert engine(queue, backend.url).sync_once(force=True).sent == 3
+        assert sorted(row[1] for row in backend.rows()) == sorted(numbers)
 
 
 def test_a_quarantined_row_does_not_block_the_rest(queue, misbehaving, backend):
-    Misbehaving.status, Misbehaving.content_type, Misbehaving.body = 422, "application/json", b"{}"
+    Misbehaving.behaviour = {"status": 200, "echo_status": 422}
     enqueue(queue, 2)
-    url = f"http://127.0.0.1:{misbehaving.server_address[1]}"
-    report = engine(queue, url).sync_once()
-    assert report.quarantined == 2
+    assert engine(queue, misbehaving).sync_once().quarantined == 2
     enqueue(queue, 1)
     assert engine(queue, backend.url).sync_once().sent == 1
+
+
+def test_a_malformed_batch_is_split_so_each_row_gets_its_own_answer(queue, misbehaving):
+    Misbehaving.behaviour = {"status": 400, "body": b"{}"}
+    enqueue(queue, 3)
+    engine(queue, misbehaving).sync_once()
+    assert Misbehaving.requests_seen == 4  # the batch, then one request per row
+    assert queue.counts().quarantined == 3 and queue.counts().in_flight == 0

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from offline_cache import PayloadSealer, SubmissionQueue, open_database
+from offline_cache import PayloadSealer, QueueFull, QueueLimits, SubmissionQueue, open_database
 
 NOW = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 PERSONAL = {"applicant": {"name": "王䶮", "id_number": "445281195207081310"}}
@@ -91,7 +91,7 @@ def test_states_oldest_first_and_backoff(tmp_path):
     items = queue.due(now=100.0)
     assert [i.tracking_number for i in items] == [first, second]
     queue.mark_in_flight([items[0].id])
-    queue.mark_failed([items[0].id], "HTTP 503", next_attempt_at=200.0)
+    queue.mark_failed([(items[0].id, "HTTP 503", 200.0)])
     assert [i.tracking_number for i in queue.due(now=150.0)] == [second]
     assert [i.tracking_number for i in queue.due(now=250.0)] == [first, second]
     assert queue.due(now=250.0)[0].attempts == 1
@@ -110,3 +110,36 @@ def test_rows_left_in_flight_by_a_crash_are_sent_again(tmp_path):
     _, reopened = make_queue(tmp_path)
     assert reopened.recover_in_flight() == 1
     assert len(reopened.due(now=1e12)) == 1
+
+
+def test_past_the_row_limit_new_submissions_are_refused_and_nothing_is_lost(tmp_path):
+    db = open_database(tmp_path / "kiosk.db")
+    sealer = PayloadSealer.from_key_file(tmp_path / "queue.key")
+    queue = SubmissionQueue(db, sealer, QueueLimits(max_unsent_rows=2, min_free_bytes=0))
+    kept = [enqueue(queue), enqueue(queue)]
+    with pytest.raises(QueueFull, match="limit 2"):
+        enqueue(queue)
+    assert [item.tracking_number for item in queue.due(now=1e12)] == kept
+    queue.mark_sent([queue.due(now=1e12)[0].id], dt.datetime.now(dt.UTC))
+    enqueue(queue)  # room again once one was acknowledged
+
+
+def test_below_the_free_disk_minimum_new_submissions_are_refused(tmp_path):
+    db = open_database(tmp_path / "kiosk.db")
+    sealer = PayloadSealer.from_key_file(tmp_path / "queue.key")
+    queue = SubmissionQueue(db, sealer, QueueLimits(min_free_bytes=2**62))
+    with pytest.raises(QueueFull, match="MiB free"):
+        enqueue(queue)
+    assert queue.counts().pending == 0
+
+
+def test_sent_rows_are_purged_after_retention_unsent_ones_never(tmp_path):
+    _, queue = make_queue(tmp_path)
+    enqueue(queue)
+    enqueue(queue)
+    first = queue.due(now=1e12)[0]
+    queue.mark_sent([first.id], dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    assert queue.purge_sent(dt.datetime(2026, 10, 31, tzinfo=dt.UTC)) == 0
+    assert queue.purge_sent(dt.datetime(2026, 11, 8, tzinfo=dt.UTC)) == 1
+    counts = queue.counts()
+    assert (counts.sent, counts.pending) == (0, 1)
