@@ -40,6 +40,7 @@ class BackendProcess:
                 str(self.port),
                 "--db",
                 str(self.db_path),
+                *self.extra_args,
             ],
             stdout=subprocess.DEVNULL,
         )
