@@ -18,6 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
@@ -75,6 +76,7 @@ class SyncEngine:
         self._on_finished = on_finished
         self._on_progress = on_progress
         self._http = requests.Session()
+        self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-claim")
         self._http.headers["Authorization"] = f"Bearer {token}"
         self._sending = threading.Lock()  # one sender at a time (guarantee 7)
         self._wake = threading.Event()
@@ -133,20 +135,29 @@ class SyncEngine:
     # -- one round ------------------------------------------------------------------------
 
     def sync_once(self, force: bool = False) -> SyncReport:
-        """Send every due row, oldest first, in batches. `force` ignores backoff times."""
+        """Send every due row, oldest first, in batches. `force` ignores backoff times.
+
+        The next batch is claimed (read, unsealed, marked in flight) on a helper thread
+        while the current batch's request is on the wire.
+        """
         with self._sending:
             report = SyncReport()
             now = float("inf") if force else time.time()
             total = self._queue.count_due(now)
-            while not self._stopping.is_set():
-                due = self._queue.due(now=now, limit=self._batch_size)
-                if not due:
-                    break
-                reachable = self._send_batch(due, report)
+            batch = self._claim(now)
+            while batch:
+                upcoming = None
+                if not self._stopping.is_set():
+                    upcoming = self._prefetch.submit(self._claim, now)
+                reachable = self._send_batch(batch, report)
+                batch = upcoming.result() if upcoming is not None else []
                 if self._on_progress is not None:
                     self._on_progress(report.sent + report.quarantined, total)
-                if not reachable:
-                    break  # the backend is unwell: stop this round, keep the order
+                if not reachable or self._stopping.is_set():
+                    # The backend is unwell (or we are stopping): give the claimed batch
+                    # back untouched and keep the order for the next round.
+                    self._queue.release([item.id for item in batch])
+                    break
             self.offline = bool(report.error) and report.sent == 0
             if report.sent:
                 self.last_success_at = dt.datetime.now(dt.UTC)
@@ -163,12 +174,18 @@ class SyncEngine:
             "payload": item.payload,
         }
 
+    def _claim(self, now: float) -> list[QueuedSubmission]:
+        """The next batch, marked in flight before any request carries it: a crash after
+        sending leaves rows that are simply sent again, and the server's idempotency
+        turns that into a replay."""
+        items = self._queue.due(now=now, limit=self._batch_size)
+        if items:
+            self._queue.mark_in_flight(item.id for item in items)
+            crashpoint("after_mark_in_flight")
+        return items
+
     def _send_batch(self, items: list[QueuedSubmission], report: SyncReport) -> bool:
-        """Send one batch; returns False when the backend could not take it at all."""
-        # In flight is committed before the request: a crash after sending leaves rows that
-        # are simply sent again, and the server's idempotency turns that into a replay.
-        self._queue.mark_in_flight(item.id for item in items)
-        crashpoint("after_mark_in_flight")
+        """Send one claimed batch; returns False when the backend could not take it."""
         try:
             response = self._http.post(
                 self._base + "/api/v1/submissions/batch",

@@ -180,6 +180,19 @@ class SubmissionQueue:
             )
         )
 
+    def release(self, ids: Iterable[int]) -> None:
+        """Give claimed rows back unsent, without counting an attempt."""
+        ids = list(ids)
+        if not ids:
+            return
+        self._write(
+            lambda: self._db.conn.executemany(
+                "UPDATE outbox SET state = 'pending', attempts = MAX(0, attempts - 1)"
+                " WHERE submission_id = ? AND state = 'in_flight'",
+                [(i,) for i in ids],
+            )
+        )
+
     def mark_sent(self, ids: Iterable[int], acknowledged_at: dt.datetime) -> None:
         ids = list(ids)
         stamp = acknowledged_at.isoformat()
