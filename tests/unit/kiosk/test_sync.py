@@ -197,3 +197,27 @@ def test_a_malformed_batch_is_split_so_each_row_gets_its_own_answer(queue, misbe
     engine(queue, misbehaving).sync_once()
     assert Misbehaving.requests_seen == 4  # the batch, then one request per row
     assert queue.counts().quarantined == 3 and queue.counts().in_flight == 0
+
+
+def test_the_worker_syncs_when_the_backend_comes_back_not_after_the_backoff(queue, tmp_path):
+    from tests.helpers.backend import BackendProcess
+
+    late = BackendProcess(tmp_path / "late.db", free_port())
+    enqueue(queue, 2)
+    worker = engine(queue, late.url, retry_base_s=600, interval_s=600)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not worker.offline:  # the first round failed: 10 minutes of backoff ahead
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert queue.counts().failed == 2
+        late.start()
+        deadline = time.monotonic() + 15  # the reconnect probe runs every 5 s
+        while queue.counts().sent < 2:
+            assert time.monotonic() < deadline, "not synced on reconnect"
+            time.sleep(0.1)
+        assert len(late.rows()) == 2
+    finally:
+        worker.stop()
+        late.stop()
