@@ -13,9 +13,11 @@ from kiosk.core import KioskCore
 from kiosk.flow import FlowDeclined, InvalidAnswer
 from kiosk.submission import Receipt
 from kiosk.text import Text
+from offline_cache import QueueFull
 from ui.background import run_in_background
 from ui.bridge import CoreBridge
 from ui.screens import AttractScreen, MessageScreen, ReceiptScreen, StepScreen
+from ui.staff_screen import StaffScreen
 from ui.theme import Theme
 from ui.widgets import label
 
@@ -52,7 +54,9 @@ class KioskWindow(QMainWindow):
         self.step = StepScreen(self.theme)
         self.receipt = ReceiptScreen(self.theme)
         self.message = MessageScreen(self.theme)
-        for screen in (self.attract, self.step, self.receipt, self.message):
+        self.staff = StaffScreen(self.theme)
+        self.staff_alerts: list[str] = []
+        for screen in (self.attract, self.step, self.receipt, self.message, self.staff):
             self.stack.addWidget(screen)
         self.notice = label("", "banner", name="notice")
         self.notice.hide()
@@ -69,6 +73,9 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.attract.language_toggled.connect(self._toggle_language)
+        self.attract.staff_requested.connect(self.show_staff)
+        self.staff.closed.connect(self.show_attract)
+        self.staff.sync_requested.connect(self._sync_now)
         self.step.answered.connect(self._answer)
         self.step.back_requested.connect(self._back)
         self.step.home_requested.connect(self._home)
@@ -105,7 +112,7 @@ class KioskWindow(QMainWindow):
         elif isinstance(event, events.SessionEnded):
             self.step.wipe()
             self.receipt.wipe()
-            if event.reason not in ("declined", "home"):
+            if event.reason not in ("declined", "home", "refused"):
                 self.show_attract()
         elif isinstance(event, events.CardWithdrawn):
             if self.stack.currentWidget() in (self.message, self.attract):
@@ -117,6 +124,15 @@ class KioskWindow(QMainWindow):
             self.show_notice(event.message)
         elif isinstance(event, events.SyncFinished):
             self._refresh_receipt_sync_state()
+            self.staff.show_sync_result(event.sent, event.failed, event.quarantined)
+            self._refresh_staff_counts()
+        elif isinstance(event, events.SyncProgress):
+            self.staff.show_progress(event.done, event.total)
+            self._refresh_staff_counts()
+        elif isinstance(event, events.StaffAlert):
+            stamp = time.strftime("%H:%M")
+            self.staff_alerts.append(f"{stamp} {event.message(self.language)} ({event.detail})")
+            self.staff.show_alerts(self.staff_alerts)
 
     def show_attract(self) -> None:
         self.attract.show_state(
@@ -126,6 +142,24 @@ class KioskWindow(QMainWindow):
             self.language,
         )
         self.stack.setCurrentWidget(self.attract)
+
+    def show_staff(self) -> None:
+        if self.core.run is not None:
+            return  # never over a villager's session
+        self.staff.retranslate(self.language)
+        self.staff.show_reader(self._reader_detail)
+        self.staff.show_alerts(self.staff_alerts)
+        self.stack.setCurrentWidget(self.staff)
+        self._refresh_staff_counts()
+
+    def _sync_now(self) -> None:
+        self.staff.show_progress(0, 1)
+        self.core.sync.trigger(force=True)
+
+    def _refresh_staff_counts(self) -> None:
+        if self.stack.currentWidget() is not self.staff:
+            return
+        run_in_background(self.core.queue.counts, self.staff.show_counts, lambda e: None, self)
 
     def show_message(self, message: Text, detail: str = "") -> None:
         self.message.render(message, detail, self.language)
@@ -184,7 +218,13 @@ class KioskWindow(QMainWindow):
 
     def _submit_failed(self, error: Exception) -> None:
         log.error("submission could not be stored: %s", type(error).__name__)
-        if self.core.run is not None:
+        if self.core.run is None:
+            return
+        if isinstance(error, QueueFull):
+            # Nothing was written; the villager is sent to the counter, staff are alerted.
+            self.show_message(messages.QUEUE_FULL_VILLAGER)
+            self.core.end_session("refused")
+        else:
             self.show_message(T_SUBMIT_FAILED, type(error).__name__)
 
     def _refresh_receipt_sync_state(self) -> None:

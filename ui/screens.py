@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -28,12 +30,18 @@ def _clear_layout(layout) -> None:
             _clear_layout(child)
 
 
+STAFF_TAPS = 5
+STAFF_TAP_WINDOW_S = 3.0
+
+
 class AttractScreen(QWidget):
     """Signals:
     language_toggled: the villager tapped the language button.
+    staff_requested: five taps in the top-left corner within three seconds.
     """
 
     language_toggled = Signal()
+    staff_requested = Signal()
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
@@ -47,6 +55,8 @@ class AttractScreen(QWidget):
         self.hint = label("")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.staff_detail = label("", "small")
+        self._corner_px = theme.px(20)
+        self._corner_taps: list[float] = []
         self.language_button = big_button("", "language_toggle")
         self.language_button.clicked.connect(self.language_toggled)
         top = QHBoxLayout()
@@ -58,6 +68,17 @@ class AttractScreen(QWidget):
         layout.addWidget(self.hint)
         layout.addStretch(1)
         layout.addWidget(self.staff_detail)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        position = event.position()
+        if position.x() <= self._corner_px and position.y() <= self._corner_px:
+            now = time.monotonic()
+            self._corner_taps = [t for t in self._corner_taps if now - t < STAFF_TAP_WINDOW_S]
+            self._corner_taps.append(now)
+            if len(self._corner_taps) >= STAFF_TAPS:
+                self._corner_taps.clear()
+                self.staff_requested.emit()
+        super().mousePressEvent(event)
 
     def show_state(self, message: Text, hint: Text | None, detail: str, language: str) -> None:
         self.heading.setText(

@@ -86,6 +86,11 @@ def render_all(out_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> list
                 ReaderStatusChanged("no_reader", READER_STATE["no_reader"], "pcscd lists no reader")
             )
             shot("08-no-reader")
+            window.show_staff()
+            window.staff.show_counts(core.queue.counts())
+            window.staff.show_progress(0, 1)  # the one receipt above, backend unreachable
+            window.staff.show_sync_result(0, 1, 0)
+            shot("09-staff")
             window.close()
             window.deleteLater()
         core.sync.stop()
