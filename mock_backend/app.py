@@ -35,6 +35,12 @@ class SubmissionIn(BaseModel):
     tracking_number: str = Field(pattern=TRACKING_NUMBER_PATTERN)
     created_at: dt.datetime
     payload: dict[str, Any]
+    corrects: str | None = Field(
+        default=None,
+        pattern=TRACKING_NUMBER_PATTERN,
+        description="A correction is a new submission naming the one it corrects; "
+        "a finalized submission is never changed",
+    )
 
 
 class SubmissionAck(BaseModel):

@@ -41,8 +41,20 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE daily_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)")
 
 
+def _migrate_to_2(db: sqlite_utils.Database) -> None:
+    # A finalized submission is immutable (offline-sync.md, 11): a correction is a new
+    # submission that names the old one. Deleting sent rows after retention stays allowed.
+    db.execute(
+        """
+        CREATE TRIGGER submissions_are_immutable BEFORE UPDATE ON submissions
+        BEGIN
+            SELECT RAISE(ABORT, 'finalized submissions are immutable');
+        END"""
+    )
+
+
 # Index i upgrades schema version i to i + 1. Never edit a shipped migration: add one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_to_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

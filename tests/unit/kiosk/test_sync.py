@@ -107,7 +107,22 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
             self.connection.close()
             return
-        if b.get("echo_status") is not None:  # a well-formed batch answer, per-item status
+        if b.get("ack_all"):  # acknowledge every item, as the real backend does
+            items = json.loads(body)["submissions"]
+            results = [
+                {
+                    "index": i,
+                    "status": 201,
+                    "ack": {
+                        "accepted": True,
+                        "idempotency_key": item["idempotency_key"],
+                        "tracking_number": item["tracking_number"],
+                    },
+                }
+                for i, item in enumerate(items)
+            ]
+            payload = json.dumps({"results": results}).encode()
+        elif b.get("echo_status") is not None:  # a well-formed batch answer, per-item status
             items = json.loads(body)["submissions"]
             payload = json.dumps(
                 {"results": [{"index": i, "status": b["echo_status"]} for i in range(len(items))]}
@@ -221,3 +236,18 @@ def test_the_worker_syncs_when_the_backend_comes_back_not_after_the_backoff(queu
     finally:
         worker.stop()
         late.stop()
+
+
+def test_sync_now_and_the_background_round_never_send_together(queue, misbehaving):
+    """Two rounds started at once: the second waits, then finds nothing left to send."""
+    Misbehaving.behaviour = {"status": 200, "ack_all": True, "hang": 0.3}
+    enqueue(queue, 100)
+    sync = engine(queue, misbehaving)
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(sync.sync_once())) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(report.sent for report in reports) == [0, 100]
+    assert Misbehaving.requests_seen == 2  # two batches of 50, each sent once

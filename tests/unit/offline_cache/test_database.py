@@ -1,6 +1,7 @@
 import sqlite3
 
 import pytest
+import sqlite_utils
 
 from offline_cache.database import SCHEMA_VERSION, StoreError, open_database
 
@@ -30,3 +31,22 @@ def test_a_store_from_newer_software_is_refused_not_damaged(tmp_path):
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError, match="newer"):
         open_database(path)
+
+
+def test_a_version_1_store_is_upgraded_in_place_keeping_its_rows(tmp_path):
+    """Upgrade fixture: a store as schema version 1 wrote it."""
+    from offline_cache.database import MIGRATIONS
+
+    path = tmp_path / "kiosk.db"
+    with sqlite3.connect(path) as conn:
+        db = sqlite_utils.Database(conn)
+        MIGRATIONS[0](db)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO submissions VALUES (1, 'k', '000126112100017', 's', 't', X'00')")
+    db = open_database(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("SELECT tracking_number FROM submissions").fetchone()[0] == (
+        "000126112100017"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE submissions SET service_id = 'x'")

@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+import sqlite3
 import stat
 import uuid
 
@@ -64,6 +65,7 @@ def test_a_tampered_row_is_quarantined_not_a_crash(tmp_path):
     db, queue = make_queue(tmp_path)
     enqueue(queue)
     second = enqueue(queue)
+    db.execute("DROP TRIGGER submissions_are_immutable")  # disk corruption obeys no trigger
     db.execute(
         "UPDATE submissions SET sealed_payload = X'00112233445566778899AABBCCDDEEFF0011"
         "2233445566778899AABB' WHERE tracking_number = '2611210001'"
@@ -78,6 +80,7 @@ def test_rows_cannot_be_swapped_between_keys(tmp_path):
     db, queue = make_queue(tmp_path)
     enqueue(queue)
     enqueue(queue, payload={"other": True})
+    db.execute("DROP TRIGGER submissions_are_immutable")  # as a tamperer with the file would
     db.execute(
         "UPDATE submissions SET sealed_payload = (SELECT sealed_payload FROM submissions"
         " WHERE id = 2) WHERE id = 1"
@@ -143,3 +146,10 @@ def test_sent_rows_are_purged_after_retention_unsent_ones_never(tmp_path):
     assert queue.purge_sent(dt.datetime(2026, 11, 8, tzinfo=dt.UTC)) == 1
     counts = queue.counts()
     assert (counts.sent, counts.pending) == (0, 1)
+
+
+def test_a_finalized_submission_cannot_be_changed(tmp_path):
+    db, queue = make_queue(tmp_path)
+    enqueue(queue)
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        db.execute("UPDATE submissions SET service_id = 'other'")
