@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+from drivers.simulated.faults import PROFILES
 from kiosk.config import KioskConfig
 
 log = logging.getLogger("kiosk")
@@ -96,7 +97,9 @@ def cmd_card_insert(args: argparse.Namespace) -> int:
         print("kiosk card insert: the name must fit in 30 bytes of GB18030", file=sys.stderr)
         return EXIT_USAGE
     try:
-        simulated_cards.insert(args.name, args.id, args.reader)
+        simulated_cards.insert(
+            args.name, args.id, args.reader, args.profile, args.delay_ms, args.at_apdu
+        )
     except (OSError, RuntimeError, TimeoutError) as error:
         print(
             f"kiosk card insert: cannot reach vpcd reader {args.reader} ({error}); is pcscd "
@@ -119,7 +122,7 @@ def cmd_card_remove(args: argparse.Namespace) -> int:
 def cmd_card_hold(args: argparse.Namespace) -> int:
     from kiosk import simulated_cards
 
-    simulated_cards.hold(args.name, args.id, args.reader)
+    simulated_cards.hold(args.name, args.id, args.reader, args.profile, args.delay_ms, args.at_apdu)
     return EXIT_OK
 
 
@@ -292,6 +295,16 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--name", required=True)
         sub.add_argument("--id", required=True, help="18-character resident ID number")
         sub.add_argument("--reader", type=int, choices=(0, 1), default=0)
+        sub.add_argument(
+            "--profile",
+            choices=PROFILES,
+            default="normal",
+            help="how the card behaves (faults for tests and staff training)",
+        )
+        sub.add_argument("--delay-ms", type=float, default=0, help="slow: delay per APDU")
+        sub.add_argument(
+            "--at-apdu", type=int, default=3, help="hang / remove-mid-read: at this APDU"
+        )
         sub.set_defaults(func=func)
     remove = card_commands.add_parser("remove", help="remove the simulated card")
     remove.add_argument("--reader", type=int, choices=(0, 1), default=None)

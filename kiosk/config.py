@@ -32,6 +32,7 @@ class KioskConfig:
     # This kiosk's bearer token for the backend (the mock backend's built-in dev pairing).
     backend_token: str = "dev-token-kiosk-0001"
     kiosk_number: str = "0001"  # 4 digits, leads every tracking number of this kiosk
+    card_read_timeout_s: float = 3.0  # a card silent this long: "take it out, insert again"
     sync_interval_s: float = 60.0
     sync_timeout_s: float = 10.0
     retry_base_s: float = 5.0

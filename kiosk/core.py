@@ -71,7 +71,11 @@ class KioskCore:
             on_finished=self._on_sync_finished,
             on_progress=lambda done, total: self._emit(events.SyncProgress(done, total)),
         )
-        self.cards = CardReaderService(SocialSecurityCardProfile(), self._on_card_event)
+        self.cards = CardReaderService(
+            SocialSecurityCardProfile(),
+            self._on_card_event,
+            read_timeout_s=config.card_read_timeout_s,
+        )
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)

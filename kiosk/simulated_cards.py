@@ -61,12 +61,14 @@ def insert(name: str, id_number: str, reader: int, timeout_s: float = 5.0) -> in
     raise TimeoutError("the simulated card did not connect to vpcd in time")
 
 
-def hold(name: str, id_number: str, reader: int) -> None:
+def hold(
+    name: str, id_number: str, reader: int, profile: str, delay_ms: float, at_apdu: int
+) -> None:
     """Body of the holder process: insert, announce, wait until removed or vpcd closes."""
-    from drivers.simulated.ssc_card import EmulatedSocialSecurityCard, SocialSecurityCardData
+    from drivers.simulated.faults import faulty_card
     from drivers.simulated.vpcd_link import VpcdLink
 
-    link = VpcdLink(EmulatedSocialSecurityCard(SocialSecurityCardData(name, id_number)), reader)
+    link = VpcdLink(faulty_card(name, id_number, profile, delay_ms, at_apdu), reader)
     link.insert()
     signal.signal(signal.SIGTERM, lambda *_: (link.remove(), sys.exit(0)))
     pid_file(reader).write_text(str(os.getpid()))

@@ -154,10 +154,16 @@ class CardConnection:
 
     def transmit(self, apdu: bytes) -> bytes:
         result, response = scard.SCardTransmit(self._handle, self._protocol, list(apdu))
-        if result == scard.SCARD_S_SUCCESS:
+        if result == scard.SCARD_S_SUCCESS and len(response) >= 2:
             return bytes(response)
         if result in _SERVICE_GONE:
             raise PcscUnavailable(f"SCardTransmit: {describe(result)}")
+        if result == scard.SCARD_S_SUCCESS:
+            # vpcd (and some readers) report success with no status word when the card
+            # vanished mid-command.
+            if not self._context.card_still_present(self.reader):
+                raise CardRemoved(f"SCardTransmit: {len(response)}-byte response, card gone")
+            raise CardNotResponding(f"SCardTransmit: {len(response)}-byte response")
         # A failed transmit means the card left, or it is present and not answering.
         if result in _CARD_GONE or not self._context.card_still_present(self.reader):
             raise CardRemoved(f"SCardTransmit: {describe(result)}")

@@ -81,8 +81,10 @@ class CardReaderService:
         listener: Listener,
         poll_timeout_ms: int = 500,
         reconnect_interval_s: float = 1.0,
+        read_timeout_s: float = 3.0,
     ) -> None:
         self._profile = profile
+        self._read_timeout_s = read_timeout_s
         self._listener = listener
         self._poll_timeout_ms = poll_timeout_ms
         self._reconnect_interval_s = reconnect_interval_s
@@ -192,22 +194,47 @@ class CardReaderService:
                 self._emit(CardLeft(change.name))
 
     def _read_card(self, context: PcscContext, reader: str, detected_at: float) -> None:
+        # A card (or vpcd) that never answers blocks SCardTransmit with no timeout of its
+        # own; this watchdog tells the villager to reinsert the card, and whatever the
+        # stuck read returns later (usually "removed") is then dropped.
+        stalled = threading.Event()
+
+        def report_stall() -> None:
+            stalled.set()
+            self._emit(
+                CardFailed(
+                    reader,
+                    CardNotResponding(f"no answer within {self._read_timeout_s:.1f} s"),
+                )
+            )
+
+        watchdog = threading.Timer(self._read_timeout_s, report_stall)
+        watchdog.daemon = True
+        watchdog.start()
         connection = None
         try:
             connection = context.connect(reader)
             channel = connection.channel()
             identity = self._profile.read_identity(channel)
-            self._emit(
-                CardIdentified(reader, identity, detected_at, time.monotonic(), channel.apdus_sent)
-            )
+            watchdog.cancel()
+            if not stalled.is_set():
+                self._emit(
+                    CardIdentified(
+                        reader, identity, detected_at, time.monotonic(), channel.apdus_sent
+                    )
+                )
         except PcscUnavailable:
             raise
         except CardError as error:
-            self._emit(CardFailed(reader, error))
+            watchdog.cancel()
+            if not stalled.is_set():
+                self._emit(CardFailed(reader, error))
         except Exception as error:  # a profile bug is reported as a fault, not a crash
+            watchdog.cancel()
             log.exception("card profile %s failed", self._profile.name)
             self._emit(CardFailed(reader, CardNotResponding(f"internal error: {error!r}")))
         finally:
+            watchdog.cancel()
             if connection is not None:
                 try:
                     connection.disconnect()

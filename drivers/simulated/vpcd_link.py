@@ -13,6 +13,8 @@ import struct
 import threading
 from typing import Protocol
 
+from drivers.simulated.faults import CardWithdrawn
+
 log = logging.getLogger(__name__)
 
 VPCD_HOST = "127.0.0.1"
@@ -25,7 +27,9 @@ class EmulatedCard(Protocol):
     atr: bytes
 
     def reset(self) -> None: ...
-    def process(self, apdu: bytes) -> bytes: ...
+
+    # None: never answer (a hung card). Raising CardWithdrawn: the card is pulled out.
+    def process(self, apdu: bytes) -> bytes | None: ...
 
 
 class VpcdLink:
@@ -37,6 +41,7 @@ class VpcdLink:
         self.host = host
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self._hung = threading.Event()
         self.apdus_answered = 0
 
     def insert(self, timeout: float = 2.0) -> None:
@@ -46,6 +51,7 @@ class VpcdLink:
         # vpcd writes the length and the payload separately: without these, Nagle plus
         # delayed ACK cost ~40 ms per APDU (cards.md).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._hung = threading.Event()
         self._sock = sock
         self._thread = threading.Thread(
             target=self._serve, name=f"vpcd-card-{self.port}", daemon=True
@@ -55,6 +61,7 @@ class VpcdLink:
     def remove(self) -> None:
         """Close the socket: pcscd sees the card leave at its next presence poll."""
         sock, self._sock = self._sock, None
+        self._hung.set()
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -81,9 +88,17 @@ class VpcdLink:
                 payload = _recv_frame(sock)
                 if payload is None:
                     return
-                reply = self._answer(payload)
+                try:
+                    reply = self._answer(payload)
+                except CardWithdrawn:
+                    self._sock = None
+                    sock.close()
+                    return
                 if reply is not None:
                     sock.sendall(struct.pack(">H", len(reply)) + reply)
+                elif len(payload) > 1:
+                    self._hung.wait()  # a hung card: answer nothing until removed
+                    return
         except OSError:
             return  # removed (socket closed under us) or vpcd went away
 
