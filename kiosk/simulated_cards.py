@@ -26,7 +26,15 @@ def pid_file(reader: int) -> Path:
     return runtime_dir() / f"simulated-card-{reader}.pid"
 
 
-def insert(name: str, id_number: str, reader: int, timeout_s: float = 5.0) -> int:
+def insert(
+    name: str,
+    id_number: str,
+    reader: int,
+    profile: str = "normal",
+    delay_ms: float = 0,
+    at_apdu: int = 3,
+    timeout_s: float = 5.0,
+) -> int:
     """Start the card holder process; returns its pid once the card is inserted."""
     remove(reader)
     ready = pid_file(reader)
@@ -43,6 +51,12 @@ def insert(name: str, id_number: str, reader: int, timeout_s: float = 5.0) -> in
             id_number,
             "--reader",
             str(reader),
+            "--profile",
+            profile,
+            "--delay-ms",
+            str(delay_ms),
+            "--at-apdu",
+            str(at_apdu),
         ],
         start_new_session=True,
         stdin=subprocess.DEVNULL,

@@ -113,3 +113,23 @@ def test_no_reader_is_said_plainly(pcscd):
         pcscd.ensure_running()
     assert result.returncode == 4
     assert "no card reader is connected" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("profile", "code", "words"),
+    [
+        ("t0", 0, None),
+        ("pin", 0, None),
+        ("bad-tlv", 7, "malformed"),
+        ("foreign", 6, "not a social security card"),
+    ],
+)
+def test_insert_profiles_for_training(cli_card, profile, code, words):
+    kiosk("card", "insert", "--name", WANG_YAN[0], "--id", WANG_YAN[1], "--profile", profile)
+    wait_for_presence(0, True)
+    result = kiosk("card", "read", "--json", check=False)
+    assert result.returncode == code, result.stderr
+    if words:
+        assert words in result.stderr
+    else:
+        assert json.loads(result.stdout)["name"] == WANG_YAN[0]
