@@ -263,6 +263,21 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk.doctor import run_checks
+
+    checks = run_checks(_config(args))
+    if args.json:
+        print(json.dumps([dataclasses.asdict(check) for check in checks], ensure_ascii=False))
+    else:
+        for check in checks:
+            mark = "OK  " if check.ok else "FAIL"
+            print(f"{mark} {check.name:18} {check.detail}")
+            if not check.ok:
+                print(f"     fix: {check.fix}")
+    return EXIT_OK if all(check.ok for check in checks) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Village service kiosk")
     parser.add_argument(
@@ -339,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--once", action="store_true", required=True)
     sync.add_argument("--backend-url")
     sync.set_defaults(func=cmd_sync)
+
+    doctor = commands.add_parser("doctor", help="check pcscd, readers, backend, disk, fonts")
+    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--backend-url")
+    doctor.set_defaults(func=cmd_doctor)
 
     shots = commands.add_parser("screenshots", help="render every screen to PNG")
     shots.add_argument("--out", required=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -29,6 +31,13 @@ def run_window(core: KioskCore, demo: bool, fullscreen: bool) -> int:
     from ui.main_window import KioskWindow
 
     app = make_application()
+    # SIGTERM/SIGINT (systemd stop, Ctrl-C) end the event loop cleanly so `kiosk run` can
+    # stop what it started; the timer lets Python run its signal handlers while Qt waits.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.quit())
+    wakeup = QTimer()
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start(250)
     window = KioskWindow(core, demo_panel=DemoCardPanel() if demo else None)
     core.start()
     if fullscreen:
