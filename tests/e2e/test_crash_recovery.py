@@ -14,6 +14,7 @@ import time
 import pytest
 
 from tests.helpers.backend import BackendProcess
+from tests.helpers.waiting import wait_for
 
 KIOSK = [sys.executable, "-m", "tests.helpers.crash_kiosk"]
 
@@ -99,10 +100,9 @@ def test_kill_after_the_request_is_sent_before_the_answer(tmp_path):
             stdout=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 30
-        while not slow.rows():  # the backend stored the first row; its answer is held
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.02)
+        # The backend stored the first row; its answer is held for 3 s.
+        wait_for(lambda: slow.rows() or process.poll() is not None, 30, "the first row")
+        assert process.poll() is None
         process.send_signal(signal.SIGKILL)
         output, _ = process.communicate(timeout=10)
         assert receipts(output) and "synced" not in output
@@ -142,7 +142,8 @@ def test_fifty_kills_at_random_moments(tmp_path):
         work_s = time.monotonic() - began
         for _ in range(60):
             process = start_kiosk(data_dir, backend.url, 4)
-            time.sleep(rng.uniform(0, work_s))  # a random moment of the enqueue/sync work
+            # Not a wait: the kill moment itself, drawn at random within the work.
+            time.sleep(rng.uniform(0, work_s))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1

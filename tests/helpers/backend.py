@@ -6,10 +6,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
+
+from tests.helpers.waiting import wait_for
 
 DEV_TOKEN = "dev-token-kiosk-0001"
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
@@ -44,17 +45,17 @@ class BackendProcess:
             ],
             stdout=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"backend exited with {self._process.returncode}")
+        process = self._process
+
+        def up() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"backend exited with {process.returncode}")
             try:
-                if requests.get(self.url + "/healthz", timeout=0.5).ok:
-                    return
+                return requests.get(self.url + "/healthz", timeout=0.5).ok
             except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        raise TimeoutError("backend did not come up")
+                return False
+
+        wait_for(up, timeout_s, "the backend to come up")
 
     def stop(self) -> None:
         if self._process is not None:

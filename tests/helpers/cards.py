@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from drivers import id_number as idn
 from drivers.pcsc.context import PcscContext
 from drivers.simulated.ssc_card import EmulatedSocialSecurityCard, SocialSecurityCardData
 from drivers.simulated.vpcd_link import VpcdLink
+from tests.helpers.waiting import wait_for
 
 READER_NAMES = ("Virtual PCD 00 00", "Virtual PCD 00 01")
 # Fictitious people with valid check digits; 䶮 (U+4DAE) is outside GBK.
@@ -25,12 +24,11 @@ def reader_has_card(reader_index: int) -> bool:
 
 
 def wait_for_presence(reader_index: int, present: bool, timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if reader_has_card(reader_index) == present:
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"reader {reader_index} did not become {'full' if present else 'empty'}")
+    wait_for(
+        lambda: reader_has_card(reader_index) == present,
+        timeout_s,
+        f"reader {reader_index} to become {'full' if present else 'empty'}",
+    )
 
 
 class CardSlots:

@@ -6,10 +6,10 @@ import contextlib
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from drivers.pcsc import pcscd as daemon
+from tests.helpers.waiting import wait_for
 
 PID_FILE = Path("/run/pcscd/pcscd.pid")
 
@@ -37,9 +37,8 @@ class PcscdController:
             with contextlib.suppress(OSError, ValueError):
                 # pcscd writes its pid followed by a NUL byte.
                 os.kill(int(PID_FILE.read_text().split("\x00")[0].strip()), sig)
-            deadline = time.monotonic() + 5
-            while daemon.pcscd_running() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            with contextlib.suppress(TimeoutError):  # then SIGKILL
+                wait_for(lambda: not daemon.pcscd_running(), 5, "pcscd to stop")
 
     def start_without_readers(self) -> None:
         """pcscd with an empty reader configuration: the service runs, no reader exists."""

@@ -14,6 +14,7 @@ import pytest
 from kiosk.sync import SyncEngine
 from offline_cache import PayloadSealer, SubmissionQueue, open_database
 from tests.helpers.backend import DEV_TOKEN, free_port
+from tests.helpers.waiting import wait_for
 
 NOW = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -222,16 +223,12 @@ def test_the_worker_syncs_when_the_backend_comes_back_not_after_the_backoff(queu
     worker = engine(queue, late.url, retry_base_s=600, interval_s=600)
     worker.start()
     try:
-        deadline = time.monotonic() + 10
-        while not worker.offline:  # the first round failed: 10 minutes of backoff ahead
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        # The first round fails: 10 minutes of backoff ahead.
+        wait_for(lambda: worker.offline, 10, "the first round to fail")
         assert queue.counts().failed == 2
         late.start()
-        deadline = time.monotonic() + 15  # the reconnect probe runs every 5 s
-        while queue.counts().sent < 2:
-            assert time.monotonic() < deadline, "not synced on reconnect"
-            time.sleep(0.1)
+        # The reconnect probe runs every 5 s.
+        wait_for(lambda: queue.counts().sent == 2, 15, "a sync on reconnect")
         assert len(late.rows()) == 2
     finally:
         worker.stop()
