@@ -30,6 +30,7 @@ from kiosk.services import PENSION_CERTIFICATION
 from kiosk.session import Session
 from kiosk.submission import Receipt, enqueue_submission
 from kiosk.sync import SyncEngine, SyncReport
+from kiosk.text import Text
 from offline_cache import (
     PayloadSealer,
     QueueFull,
@@ -136,7 +137,7 @@ class KioskCore:
         self.sync.trigger()
         return receipt
 
-    def _alert_staff(self, message, detail: str) -> None:
+    def _alert_staff(self, message: Text, detail: str) -> None:
         log.error("staff alert: %s (%s)", message.en, detail)
         self._emit(events.StaffAlert(message, detail))
 

@@ -103,7 +103,7 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         b = self.behaviour
         if b.get("hang"):
-            time.sleep(b["hang"])
+            self.server.release.wait(b["hang"])  # a slow server; teardown releases it
         if b.get("reset"):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
             self.connection.close()
@@ -147,9 +147,11 @@ def misbehaving():
     Misbehaving.requests_seen = 0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
     server.daemon_threads = True
+    server.release = threading.Event()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.release.set()
     server.shutdown()
 
 
