@@ -125,7 +125,7 @@ def main() -> int:
                 wait_until(app, lambda before=before: len(shown) > before)
                 insert_to_screen.append(shown[-1][1] - inserted_at)
                 link.remove()
-                wait_until(app, lambda: core.run is None)
+                wait_until(app, lambda: core.session is None)
         finally:
             core.stop()
     floor = bare_pyscard_floor(args.inserts)

@@ -40,11 +40,18 @@ class KioskConfig:
     retention_days: float = 7.0  # sent rows are deleted this long after the acknowledgement
     max_unsent_rows: int = 10_000  # past this, new submissions are refused (with a message)
     min_free_disk_mb: int = 200  # ... and below this much free disk
-    language: str = "zh"
+    language: str = "zh"  # zh (Mandarin voice), yue (Cantonese voice), en; staff may change
+    idle_timeout_s: float = 90.0  # no tap this long: a countdown, then the session is wiped
+    printer_name: str = ""  # "" = the system default printer, else a PDF in receipts/
 
     @property
     def store_path(self) -> Path:
         return self.data_dir / "kiosk.db"
+
+    @property
+    def receipt_pdf_dir(self) -> Path | None:
+        """Receipts go to PDF here when no printer is named (a kiosk without a printer)."""
+        return None if self.printer_name else self.data_dir / "receipts"
 
     @property
     def key_path(self) -> Path:

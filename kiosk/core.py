@@ -7,10 +7,14 @@ the GUI thread answers steps while the device thread may end the session (card p
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
 
 from drivers.pcsc.service import (
     CardEvent,
@@ -23,12 +27,14 @@ from drivers.pcsc.service import (
 )
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk import events, messages
+from kiosk.catalog import CatalogError, CatalogModel, CatalogStore, PolicyModel, ServiceModel
 from kiosk.config import KioskConfig
 from kiosk.faults import crashpoint
-from kiosk.flow import FlowRun, Service
-from kiosk.services import PENSION_CERTIFICATION
+from kiosk.flow import FlowRun, check_eligibility, matching_policies
+from kiosk.rating import rating_payload
 from kiosk.session import Session
-from kiosk.submission import Receipt, enqueue_submission
+from kiosk.staff import AuditLog, PinGuard, StaffSettings
+from kiosk.submission import Receipt, enqueue_rating, enqueue_submission
 from kiosk.sync import SyncEngine, SyncReport
 from kiosk.text import Text
 from offline_cache import (
@@ -44,16 +50,48 @@ log = logging.getLogger(__name__)
 Listener = Callable[[events.CoreEvent], None]
 
 
+@dataclass(frozen=True)
+class StatusAnswer:
+    """办事进度查询's answer, for the villager."""
+
+    found: bool
+    message: Text
+    detail: str  # for staff: where the answer came from
+
+
+STATUS_TEXT = {
+    "pending": Text("已在本机登记,等待联网上报。", "Registered here; waiting to be sent."),
+    "in_flight": Text("正在上报。", "Being sent now."),
+    "failed": Text("已在本机登记,稍后自动重新上报。", "Registered here; it will be sent again."),
+    "quarantined": Text("上报遇到问题,工作人员正在处理。", "A problem: staff are dealing with it."),
+    "sent": Text("已上报,正在办理。", "Delivered; being processed."),
+    "received": Text("政务服务平台已受理,正在办理。", "Received by the platform; in progress."),
+    "processing": Text("正在办理。", "In progress."),
+    "done": Text("已办结。", "Completed."),
+    "rejected": Text("未通过,请找工作人员了解原因。", "Not approved; please ask staff why."),
+}
+NOT_FOUND = Text(
+    "没有找到这个办件编号。请核对回执,或找工作人员帮忙。",
+    "That tracking number was not found. Please check your receipt, or ask a staff member.",
+)
+
+
 class KioskCore:
-    def __init__(self, config: KioskConfig, service: Service = PENSION_CERTIFICATION) -> None:
+    def __init__(self, config: KioskConfig) -> None:
         self.config = config
-        self.service = service
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
         self._session: Session | None = None
         self._run: FlowRun | None = None
         self.reader_status: events.ReaderStatusChanged | None = None
         self.db = open_database(config.store_path)
+        self.audit = AuditLog(self.db)
+        self.pin = PinGuard(self.db, self.audit)
+        self.settings = StaffSettings(self.db, self.audit)
+        self.catalog_store = CatalogStore(config.data_dir)
+        active = self.catalog_store.load()
+        self.catalog: CatalogModel = active.catalog
+        self._catalog_problem = active.problem
         self.queue = SubmissionQueue(
             self.db,
             PayloadSealer.from_key_file(config.key_path),
@@ -94,6 +132,13 @@ class KioskCore:
             log.info("%d submission(s) were in flight at the last stop; sending again", recovered)
         self.cards.start()
         self.sync.start()
+        if self._catalog_problem:
+            self._alert_staff(
+                Text(
+                    "业务目录文件损坏,已改用内置目录。", "Catalog damaged; using the built-in one."
+                ),
+                self._catalog_problem,
+            )
 
     def stop(self) -> None:
         self.cards.stop()
@@ -106,6 +151,121 @@ class KioskCore:
     def run(self) -> FlowRun | None:
         with self._lock:
             return self._run
+
+    @property
+    def session(self) -> Session | None:
+        with self._lock:
+            return self._session
+
+    @property
+    def terminal_mode(self) -> str:
+        return self.settings.terminal_mode
+
+    def menu(self) -> list[ServiceModel]:
+        """The services on the home screen: staff's choice and order."""
+        return self.settings.menu(self.catalog)
+
+    def choose_service(self, service_id: str, today: dt.date | None = None) -> FlowRun:
+        """Start a service for the current villager. Raises NotEligible with the reason
+        (and the date from which they will be eligible, where the rule says)."""
+        today = today or dt.date.today()
+        with self._lock:
+            session = self._session
+            if session is None or session.ended:
+                raise RuntimeError("no session")
+            service = next(s for s in self.menu() if s.id == service_id)
+            if session.identity is not None:
+                check_eligibility(service, session.identity, today)
+            session.answers.clear()
+            self._run = FlowRun(service, session, today)
+            log.info("service chosen: %s", service_id)
+            return self._run
+
+    def leave_service(self) -> None:
+        """Back to the home screen with the card still in: answers are dropped."""
+        with self._lock:
+            self._run = None
+            if self._session is not None:
+                self._session.answers.clear()
+
+    def policies_for(self, run: FlowRun) -> list[PolicyModel]:
+        identity = run.session.identity
+        if identity is None:
+            return []
+        return matching_policies(self.catalog.policies, identity, run.today)
+
+    def look_up_status(self, tracking_number: str) -> StatusAnswer:
+        """The state of a submission: the backend's word when reachable, else this kiosk's
+        own queue. Call off the GUI thread."""
+        local = self.queue.state_of(tracking_number)
+        try:
+            response = requests.get(
+                f"{self.config.backend_url.rstrip('/')}/api/v1/submissions/{tracking_number}",
+                headers={"Authorization": f"Bearer {self.config.backend_token}"},
+                timeout=self.config.sync_timeout_s,
+            )
+            if response.status_code == 200:
+                status = str(response.json().get("status", "received"))
+                text = STATUS_TEXT.get(status, STATUS_TEXT["received"])
+                return StatusAnswer(True, text, f"backend: {status}")
+            backend = f"backend HTTP {response.status_code}"
+        except (requests.RequestException, ValueError) as error:
+            backend = f"backend unreachable: {type(error).__name__}"
+        if local is not None:
+            return StatusAnswer(True, STATUS_TEXT[local], f"local queue: {local}; {backend}")
+        return StatusAnswer(False, NOT_FOUND, backend)
+
+    def rate(
+        self, rated_service: str, tracking_number: str | None, level: int, reasons: list[str]
+    ) -> str:
+        """Queue a 好差评 rating; it needs no session (the card may be out already)."""
+        payload = rating_payload(rated_service, tracking_number, level, reasons)
+        try:
+            number = enqueue_rating(self.queue, self.config.kiosk_number, payload)
+        except (QueueFull, sqlite3.OperationalError) as error:
+            log.warning("rating not stored: %s", type(error).__name__)
+            raise
+        self.sync.trigger()
+        return number
+
+    def call_staff(self) -> None:
+        """The villager pressed 呼叫工作人员: staff screen alert plus the audit log."""
+        self.audit.record("staff_called")
+        self._alert_staff(Text("有村民请求帮助。", "A villager asked for help."), "call button")
+
+    # -- catalog --------------------------------------------------------------------------
+
+    def install_catalog(self, raw: str | bytes, etag: str | None = None) -> CatalogModel:
+        """Validate and activate a catalog; CatalogError keeps the current one."""
+        try:
+            catalog = self.catalog_store.install(raw, etag)
+        except CatalogError as error:
+            self.audit.record("catalog_refused", "; ".join(error.problems)[:500])
+            raise
+        self.catalog = catalog
+        self._catalog_problem = ""
+        self.audit.record("catalog_installed", f"version {catalog.catalog_version}")
+        return catalog
+
+    def pull_catalog(self) -> str:
+        """Fetch the catalog from the backend (ETag). Returns "unchanged" or "installed";
+        raises CatalogError (kept the last good one) or requests.RequestException."""
+        headers = {"Authorization": f"Bearer {self.config.backend_token}"}
+        if (etag := self.catalog_store.etag) and self.catalog_store.path.exists():
+            headers["If-None-Match"] = etag
+        response = requests.get(
+            f"{self.config.backend_url.rstrip('/')}/api/v1/catalog",
+            headers=headers,
+            timeout=self.config.sync_timeout_s,
+        )
+        if response.status_code == 304:
+            self.audit.record("catalog_pull", "unchanged")
+            return "unchanged"
+        if response.status_code != 200:
+            self.audit.record("catalog_pull_failed", f"HTTP {response.status_code}")
+            raise CatalogError([f"backend answered HTTP {response.status_code}"])
+        self.install_catalog(response.content, response.headers.get("ETag"))
+        return "installed"
 
     def end_session(self, reason: str) -> None:
         with self._lock:
@@ -176,21 +336,34 @@ class KioskCore:
                 self._emit(events.CardWithdrawn(event.reader))
 
     def _start_session(self, event: CardIdentified) -> None:
+        if self.terminal_mode == "verifier":
+            self._verify(event)
+            return
         with self._lock:
             if self._session is not None:
                 busy = True
             else:
                 busy = False
                 self._session = Session(identity=event.identity, reader=event.reader)
-                self._run = FlowRun(self.service, self._session)
-                run = self._run
+                session = self._session
         if busy:
             self._emit(events.Notice(messages.SECOND_CARD_IGNORED))
             return
         log.info("session started on %s", event.reader)  # no personal data in logs
         self._emit(
-            events.SessionStarted(run, event.detected_at, event.identified_at, event.apdus_sent)
+            events.SessionStarted(session, event.detected_at, event.identified_at, event.apdus_sent)
         )
+
+    def _verify(self, event: CardIdentified) -> None:
+        """验码: a big status at once; nothing is kept once it is shown."""
+        identity = event.identity
+        expiry = identity.card_expiry
+        if expiry is not None and expiry < dt.date.today():
+            message = messages.VERIFY_EXPIRED.format(date=expiry.isoformat())
+            valid, detail = False, "card expired"
+        else:
+            message, valid, detail = messages.VERIFY_VALID, True, "card valid"
+        self._emit(events.CardVerified(valid, message, identity.masked_name(), detail))
 
     def _on_sync_finished(self, report: SyncReport) -> None:
         counts = self.queue.counts()

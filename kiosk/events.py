@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.flow import FlowRun
+from kiosk.session import Session
 from kiosk.text import Text
 
 
@@ -26,7 +26,9 @@ class CardReading:
 
 @dataclass(frozen=True)
 class SessionStarted:
-    run: FlowRun
+    """A card was read; the villager now picks a service from the home screen."""
+
+    session: Session
     card_event_at: float  # monotonic time PC/SC reported the card (for latency figures)
     identified_at: float  # monotonic time the profile returned the Identity
     apdus_sent: int
@@ -34,7 +36,7 @@ class SessionStarted:
 
 @dataclass(frozen=True)
 class SessionEnded:
-    reason: str  # card_removed | finished | declined | idle
+    reason: str  # card_removed | finished | declined | home | refused | idle | shutdown
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,19 @@ class StaffAlert:
     detail: str
 
 
+@dataclass(frozen=True)
+class CardVerified:
+    """Verifier mode: the big status for a swiped card (word + icon + colour)."""
+
+    valid: bool
+    message: Text
+    masked_name: str
+    detail: str  # for staff, no personal data
+
+
 CoreEvent = (
-    ReaderStatusChanged
+    CardVerified
+    | ReaderStatusChanged
     | CardReading
     | SessionStarted
     | SessionEnded

@@ -63,3 +63,7 @@ QUEUE_FULL_STAFF = Text(
     "Offline queue full or disk nearly full: new submissions are refused. Check the "
     "network and sync now.",
 )
+
+# Verifier mode (验码一体机): a word and an icon, never colour alone.
+VERIFY_VALID = Text("✔ 有效", "✔ VALID")
+VERIFY_EXPIRED = Text("✖ 卡已过期({date})", "✖ EXPIRED ({date})")

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from kiosk.flow import FlowRun
+from kiosk.rating import RATING_SERVICE_ID
 from kiosk.text import Text
 from offline_cache import SubmissionQueue
 
@@ -63,8 +64,20 @@ def build_payload(run: FlowRun) -> dict:
             "birth_date": identity.birth_date.isoformat(),
             "card_number": identity.card_number,
         },
-        "answers": dict(run.session.answers),
+        "answers": run.answers(),
+        "catalog_service": run.service.id,
     }
+
+
+def enqueue_rating(queue: SubmissionQueue, kiosk_number: str, payload: dict) -> str:
+    """Queue a 好差评 rating like a submission (it carries no personal data)."""
+    return queue.enqueue(
+        idempotency_key=str(uuid.uuid4()),
+        service_id=RATING_SERVICE_ID,
+        created_at=dt.datetime.now(CHINA_STANDARD_TIME).replace(microsecond=0),
+        payload=payload,
+        make_tracking_number=tracking_number_maker(kiosk_number),
+    )
 
 
 def enqueue_submission(
@@ -82,8 +95,8 @@ def enqueue_submission(
     )
     return Receipt(
         tracking_number=tracking_number,
-        service_title=run.service.title,
+        service_title=run.service.title.text(),
         submitted_at=now,
         status_url=f"{status_url.rstrip('/')}/{tracking_number}",
-        next_steps=run.service.next_steps,
+        next_steps=run.service.next_steps.text(),
     )

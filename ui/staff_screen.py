@@ -1,6 +1,9 @@
-"""The staff screen: the offline backlog, the last successful sync, "sync now", alerts.
+"""The staff screen: behind five corner taps and a PIN.
 
-Reached by five taps in the attract screen's top-left corner (a PIN comes with #5).
+Pages: the offline queue (counts, last sync, "sync now", alerts), the services offered
+(enable, disable, reorder; pull the catalog from the platform), the terminal (mode, text
+size, language, idle timeout, voice status) and the audit log. The window applies what
+staff choose through the core, which records every action in the audit log.
 """
 
 from __future__ import annotations
@@ -8,12 +11,23 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from kiosk.catalog import ServiceModel
+from kiosk.staff import IDLE_TIMEOUTS_S, LANGUAGES, TERMINAL_MODES, TEXT_SIZES, PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
+from ui.screens import clear_layout
 from ui.theme import Theme
-from ui.widgets import big_button, label
+from ui.widgets import Keypad, big_button, label
 
 COUNT_LABELS = (
     ("pending", Text("待上报", "Pending")),
@@ -22,25 +36,181 @@ COUNT_LABELS = (
     ("quarantined", Text("已隔离(需处理)", "Quarantined (needs staff)")),
     ("sent", Text("已上报", "Sent")),
 )
+MODE_TEXT = {"service": Text("办事终端", "Service terminal"), "verifier": Text("验码", "Verifier")}
+SIZE_TEXT = {
+    "standard": Text("标准字", "Standard text"),
+    "large": Text("大字", "Large text"),
+    "extra_large": Text("特大字", "Extra large text"),
+}
+LANGUAGE_TEXT = {
+    "zh": Text("普通话", "Mandarin"),
+    "yue": Text("粤语", "Cantonese"),
+    "en": Text("English", "English"),
+}
+PAGES = (
+    ("queue", Text("离线队列", "Queue")),
+    ("services", Text("业务设置", "Services")),
+    ("terminal", Text("终端设置", "Terminal")),
+    ("audit", Text("操作记录", "Audit log")),
+)
 
 
 class StaffScreen(QWidget):
     """Signals:
-    sync_requested: staff tapped "sync now".
-    closed: staff tapped back.
+    pin_entered(str) / closed / sync_requested / catalog_pull_requested
+    service_toggled(str, bool) / service_moved(str, int)
+    setting_changed(str, object): terminal_mode, text_size, language, idle_timeout_s,
+        high_contrast
     """
 
-    sync_requested = Signal()
+    pin_entered = Signal(str)
     closed = Signal()
+    sync_requested = Signal()
+    catalog_pull_requested = Signal()
+    service_toggled = Signal(str, bool)
+    service_moved = Signal(str, int)
+    setting_changed = Signal(str, object)
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self.setObjectName("staffScreen")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(theme.px(10), theme.px(6), theme.px(10), theme.px(6))
-        layout.setSpacing(theme.gap_px)
+        self.theme = theme
+        self._language = "zh"
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(theme.px(8), theme.px(5), theme.px(8), theme.px(5))
+        outer.setSpacing(theme.gap_px)
+        top = QHBoxLayout()
+        top.setSpacing(theme.gap_px)
         self.heading = label("", "title")
-        layout.addWidget(self.heading)
+        self.back_button = big_button("", "staff_back")
+        self.back_button.clicked.connect(self.closed)
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.back_button)
+        outer.addLayout(top)
+        self.pages = QStackedWidget()
+        outer.addWidget(self.pages, 1)
+        self._build_pin_page()
+        self._build_main_page()
+        self.catalog_status = ""
+
+    # -- PIN ------------------------------------------------------------------------------
+
+    def _build_pin_page(self) -> None:
+        page = QWidget()
+        page.setObjectName("staffPinPage")
+        row = QHBoxLayout(page)
+        row.setSpacing(self.theme.px(10))
+        column = QVBoxLayout()
+        self.pin_prompt = label("", "title", name="pinPrompt")
+        self.pin_dots = label("", "huge", wrap=False, name="pinDots")
+        self.pin_message = label("", "problem", name="pinMessage")
+        self.pin_ok = big_button("", "pin_ok", role="primary")
+        column.addWidget(self.pin_prompt)
+        column.addWidget(self.pin_dots)
+        column.addWidget(self.pin_message)
+        column.addStretch(1)
+        column.addWidget(self.pin_ok)
+        self.pin_keypad = Keypad(max_digits=8, gap_px=self.theme.gap_px)
+        self.pin_keypad.setObjectName("pinKeypad")
+        # The PIN is shown as dots only and never spoken.
+        self.pin_keypad.changed.connect(lambda digits: self.pin_dots.setText("●" * len(digits)))
+        self.pin_ok.clicked.connect(self._submit_pin)
+        row.addLayout(column, 1)
+        row.addWidget(self.pin_keypad, 1)
+        self.pages.addWidget(page)
+        self.pin_page = page
+
+    def _submit_pin(self) -> None:
+        pin = self.pin_keypad.digits
+        self.pin_keypad.clear()
+        self.pin_entered.emit(pin)
+
+    def ask_pin(self, pin_set: bool) -> None:
+        language = self._language
+        self.pages.setCurrentWidget(self.pin_page)
+        self.pin_keypad.clear()
+        self.pin_keypad.retranslate(language)
+        self.pin_message.clear()
+        if pin_set:
+            self.pin_prompt.setText(Text("请输入管理密码", "Enter the staff PIN")(language))
+            self.pin_ok.setEnabled(True)
+        else:
+            self.pin_prompt.setText(
+                Text(
+                    "尚未设置管理密码。请维护人员运行 kiosk staff set-pin。",
+                    "No staff PIN yet. A maintainer sets it with: kiosk staff set-pin",
+                )(language)
+            )
+            self.pin_ok.setEnabled(False)
+        self.pin_ok.setText(Text("确定", "OK")(language))
+
+    def show_pin_result(self, check: PinCheck) -> None:
+        language = self._language
+        if check.locked:
+            minutes = max(1, round(check.locked_for_s / 60))
+            text = Text(
+                "密码错误次数过多,已锁定,请 {m} 分钟后再试。",
+                "Too many wrong PINs: locked, try again in {m} min.",
+            ).format(m=minutes)
+        else:
+            text = Text("密码不对,还可以试 {n} 次。", "Wrong PIN; {n} tries left.").format(
+                n=check.attempts_left
+            )
+        self.pin_message.setText(text(language))
+
+    # -- main page ------------------------------------------------------------------------
+
+    def _build_main_page(self) -> None:
+        t = self.theme
+        page = QWidget()
+        page.setObjectName("staffMainPage")
+        column = QVBoxLayout(page)
+        column.setSpacing(t.gap_px)
+        tabs = QHBoxLayout()
+        tabs.setSpacing(t.gap_px)
+        self.tab_buttons: dict[str, QPushButton] = {}
+        self.sections = QStackedWidget()
+        for key, _ in PAGES:
+            button = big_button("", f"staff_tab_{key}")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, k=key: self.show_section(k))
+            tabs.addWidget(button)
+            self.tab_buttons[key] = button
+        tabs.addStretch(1)
+        column.addLayout(tabs)
+        column.addWidget(self.sections, 1)
+        self.section_widgets: dict[str, QWidget] = {}
+        for key, builder in (
+            ("queue", self._build_queue_section),
+            ("services", self._build_services_section),
+            ("terminal", self._build_terminal_section),
+            ("audit", self._build_audit_section),
+        ):
+            widget = QWidget()
+            widget.setObjectName(f"staffSection_{key}")
+            builder(widget)
+            self.sections.addWidget(widget)
+            self.section_widgets[key] = widget
+        self.pages.addWidget(page)
+        self.main_page = page
+
+    def show_main(self) -> None:
+        self.pages.setCurrentWidget(self.main_page)
+        self.show_section("queue")
+
+    def show_section(self, key: str) -> None:
+        for name, button in self.tab_buttons.items():
+            button.setChecked(name == key)
+        self.sections.setCurrentWidget(self.section_widgets[key])
+
+    @property
+    def unlocked(self) -> bool:
+        return self.pages.currentWidget() is self.main_page
+
+    def _build_queue_section(self, widget: QWidget) -> None:
+        t = self.theme
+        layout = QVBoxLayout(widget)
+        layout.setContentsMargins(0, 0, 0, 0)
         grid = QGridLayout()
         self.count_values: dict[str, object] = {}
         self.count_captions = []
@@ -53,39 +223,163 @@ class StaffScreen(QWidget):
             self.count_values[key] = value
         layout.addLayout(grid)
         self.last_sync = label("", name="lastSync")
-        self.sync_result = label("", "small", name="syncResult")
+        self.sync_result = label("", "staff", name="syncResult")
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
-        self.progress.setMinimumHeight(theme.px(8))
-        self.reader_detail = label("", "small", name="readerDetail")
+        self.progress.setMinimumHeight(t.px(8))
+        self.reader_detail = label("", "staff", name="readerDetail")
         self.alerts = label("", "problem", name="staffAlerts")
-        for widget in (
+        for item in (
             self.last_sync,
             self.progress,
             self.sync_result,
             self.reader_detail,
             self.alerts,
         ):
-            layout.addWidget(widget)
+            layout.addWidget(item)
         layout.addStretch(1)
-        buttons = QHBoxLayout()
-        self.back_button = big_button("", "staff_back")
-        self.back_button.clicked.connect(self.closed)
         self.sync_button = big_button("", "staff_sync_now", role="primary")
         self.sync_button.clicked.connect(self.sync_requested)
-        buttons.addWidget(self.back_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.sync_button)
-        layout.addLayout(buttons)
-        self._language = "zh"
+        layout.addWidget(self.sync_button)
+
+    def _build_services_section(self, widget: QWidget) -> None:
+        layout = QVBoxLayout(widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(self.theme.gap_px)
+        self.service_rows = QVBoxLayout()
+        self.service_rows.setSpacing(self.theme.px(3))
+        layout.addLayout(self.service_rows)
+        layout.addStretch(1)
+        bottom = QHBoxLayout()
+        self.catalog_label = label("", "staff", name="catalogStatus")
+        self.pull_button = big_button("", "staff_pull_catalog")
+        self.pull_button.clicked.connect(self.catalog_pull_requested)
+        bottom.addWidget(self.catalog_label, 1)
+        bottom.addWidget(self.pull_button)
+        layout.addLayout(bottom)
+
+    def show_services(self, services: list[ServiceModel], disabled: set[str]) -> None:
+        """One row per service, in order: enabled toggle, title, up, down."""
+        language = self._language
+        clear_layout(self.service_rows)
+        for position, service in enumerate(services):
+            row = QHBoxLayout()
+            row.setSpacing(self.theme.gap_px)
+            enabled = service.id not in disabled
+            toggle = big_button(
+                Text("✔ 提供", "✔ On")(language) if enabled else Text("✖ 停用", "✖ Off")(language),
+                f"toggle_{service.id}",
+            )
+            toggle.setCheckable(True)
+            toggle.setChecked(enabled)
+            toggle.clicked.connect(
+                lambda checked, s=service.id: self.service_toggled.emit(s, checked)
+            )
+            up = big_button("▲", f"up_{service.id}")
+            up.setEnabled(position > 0)
+            up.clicked.connect(lambda _=False, s=service.id: self.service_moved.emit(s, -1))
+            down = big_button("▼", f"down_{service.id}")
+            down.setEnabled(position < len(services) - 1)
+            down.clicked.connect(lambda _=False, s=service.id: self.service_moved.emit(s, 1))
+            row.addWidget(toggle)
+            row.addWidget(label(service.title.text()(language), wrap=False), 1)
+            row.addWidget(up)
+            row.addWidget(down)
+            self.service_rows.addLayout(row)
+
+    def show_catalog_status(self, text: str) -> None:
+        self.catalog_status = text
+        self.catalog_label.setText(text)
+
+    def _build_terminal_section(self, widget: QWidget) -> None:
+        layout = QGridLayout(widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(self.theme.gap_px)
+        self.setting_buttons: dict[str, dict[object, QPushButton]] = {}
+        self.setting_captions: dict[str, object] = {}
+        rows = (
+            ("terminal_mode", TERMINAL_MODES),
+            ("text_size", TEXT_SIZES),
+            ("language", LANGUAGES),
+            ("idle_timeout_s", IDLE_TIMEOUTS_S),
+            ("high_contrast", (False, True)),
+        )
+        for row, (key, values) in enumerate(rows):
+            caption = label("", wrap=False)
+            layout.addWidget(caption, row, 0)
+            self.setting_captions[key] = caption
+            buttons: dict[object, QPushButton] = {}
+            line = QHBoxLayout()
+            line.setSpacing(self.theme.gap_px)
+            for value in values:
+                button = big_button("", f"setting_{key}_{value}")
+                button.setCheckable(True)
+                button.clicked.connect(
+                    lambda _=False, k=key, v=value: self.setting_changed.emit(k, v)
+                )
+                line.addWidget(button)
+                buttons[value] = button
+            line.addStretch(1)
+            layout.addLayout(line, row, 1)
+            self.setting_buttons[key] = buttons
+        self.voice_status = label("", "staff", name="voiceStatus")
+        layout.addWidget(self.voice_status, len(rows), 0, 1, 2)
+        layout.setRowStretch(len(rows) + 1, 1)
+
+    def show_settings(self, values: dict[str, object], voice_status: str) -> None:
+        language = self._language
+        captions = {
+            "terminal_mode": Text("终端模式", "Mode"),
+            "text_size": Text("默认字号", "Default text size"),
+            "language": Text("默认语言", "Default language"),
+            "idle_timeout_s": Text("无操作退出", "Idle timeout"),
+            "high_contrast": Text("高对比度", "High contrast"),
+        }
+        for key, caption in captions.items():
+            self.setting_captions[key].setText(caption(language))
+        for key, buttons in self.setting_buttons.items():
+            for value, button in buttons.items():
+                if key == "terminal_mode":
+                    text = MODE_TEXT[value](language)
+                elif key == "text_size":
+                    text = SIZE_TEXT[value](language)
+                elif key == "language":
+                    text = LANGUAGE_TEXT[value](language)
+                elif key == "idle_timeout_s":
+                    text = Text(f"{value} 秒", f"{value} s")(language)
+                else:
+                    text = (Text("开", "On") if value else Text("关", "Off"))(language)
+                button.setText(text)
+                button.setChecked(values.get(key) == value)
+        self.voice_status.setText(Text("语音:{s}", "Voice: {s}").format(s=voice_status)(language))
+
+    def _build_audit_section(self, widget: QWidget) -> None:
+        layout = QVBoxLayout(widget)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.audit_text = label("", "staff", name="auditLog")
+        layout.addWidget(self.audit_text)
+        layout.addStretch(1)
+
+    def show_audit(self, entries: list[tuple[str, str, str]]) -> None:
+        self.audit_text.setText(
+            "\n".join(
+                f"{at[:19].replace('T', ' ')}  {action}  {detail}"
+                for at, action, detail in entries[:15]
+            )
+        )
+
+    # -- text -----------------------------------------------------------------------------
 
     def retranslate(self, language: str) -> None:
         self._language = language
-        self.heading.setText(Text("工作人员 · 离线队列", "Staff · offline queue")(language))
+        self.heading.setText(Text("工作人员", "Staff")(language))
+        self.back_button.setText(Text("退出", "Close")(language))
+        for key, caption in PAGES:
+            self.tab_buttons[key].setText(caption(language))
         for caption, (_, text) in zip(self.count_captions, COUNT_LABELS, strict=True):
             caption.setText(text(language))
-        self.back_button.setText(Text("返回", "Back")(language))
         self.sync_button.setText(Text("立即同步", "Sync now")(language))
+        self.pull_button.setText(Text("从平台更新业务目录", "Update catalog")(language))
 
     def show_counts(self, counts: QueueCounts) -> None:
         for key, widget in self.count_values.items():

@@ -18,8 +18,9 @@ def big_button(text: str, name: str, role: str = "secondary") -> QPushButton:
 
 
 def label(text: str = "", style: str = "body", wrap: bool = True, name: str = "") -> QLabel:
-    """A label; `style` (body, title, huge, small, problem, banner) picks the theme's text
-    style, `name` is the objectName tests and screenshots find it by."""
+    """A label; `style` (body, title, huge, muted, staff, problem, success, banner) picks
+    the theme's text style, `name` is the objectName tests and screenshots find it by.
+    Only staff-facing detail uses "staff" (smaller than the elder minimum)."""
     widget = QLabel(text)
     widget.setProperty("textStyle", style)
     if name:
@@ -48,10 +49,10 @@ class Keypad(QWidget):
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]
         for position, key in enumerate(keys):
             if key == "clear":
-                button = big_button("清空\nClear", "key_clear")
+                button = big_button("", "key_clear")
                 button.clicked.connect(self.clear)
             elif key == "delete":
-                button = big_button("删除\nDelete", "key_delete")
+                button = big_button("", "key_delete")
                 button.clicked.connect(self._delete)
             else:
                 button = big_button(key, f"key_{key}")
@@ -61,6 +62,16 @@ class Keypad(QWidget):
     @property
     def digits(self) -> str:
         return self._digits
+
+    def retranslate(self, language: str) -> None:
+        self.findChild(QPushButton, "key_clear").setText("清空" if language != "en" else "Clear")
+        self.findChild(QPushButton, "key_delete").setText(
+            "⌫ 删除" if language != "en" else "⌫ Delete"
+        )
+
+    def set_digits(self, digits: str) -> None:
+        self._digits = digits[: self._max]
+        self.changed.emit(self._digits)
 
     def clear(self) -> None:
         self._digits = ""

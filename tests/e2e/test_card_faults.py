@@ -154,8 +154,8 @@ def test_a_hung_card_never_freezes_the_gui_and_the_kiosk_recovers(qtbot, tmp_pat
         card_slots.remove_all_and_wait()
         qtbot.waitUntil(lambda: window.stack.currentWidget() is window.attract, timeout=5000)
         card_slots.insert(*WANG_YAN)
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
-        assert window.core.run.session.identity.name == WANG_YAN[0]
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
+        assert window.core.session.identity.name == WANG_YAN[0]
     finally:
         timer.stop()
         core.stop()
@@ -165,14 +165,14 @@ def test_a_second_card_during_a_session_is_ignored_with_a_message(qtbot, tmp_pat
     core, window = make_window(qtbot, tmp_path)
     try:
         card_slots.insert(*WANG_YAN, reader=1)
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
         card_slots.insert(*CHEN_XIUYING, reader=0)
         qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=5000)
         assert "另一位" in window.notice.text()
-        assert core.run.session.identity.name == WANG_YAN[0]
+        assert core.session.identity.name == WANG_YAN[0]
         card_slots.remove(0)
         qtbot.wait(800)  # one presence poll of pcscd
-        assert core.run is not None and window.stack.currentWidget() is window.step
+        assert core.session is not None and window.stack.currentWidget() is window.home
         card_slots.remove(1)
         qtbot.waitUntil(lambda: window.stack.currentWidget() is window.attract, timeout=5000)
     finally:
@@ -184,7 +184,7 @@ def test_the_reading_state_is_shown_while_a_slow_card_is_read(qtbot, tmp_path, c
     try:
         card_slots.insert("", "", card=faulty_card(*WANG_YAN, "slow", delay_ms=150))
         qtbot.waitUntil(lambda: "正在读卡" in window.attract.message.text(), timeout=5000)
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
     finally:
         core.stop()
 

@@ -4,13 +4,14 @@ tapped with pytest-qt, the real backend over HTTP."""
 import json
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel
 
 from kiosk.config import KioskConfig
 from kiosk.core import KioskCore
+from kiosk.voice import RecordingVoice
 from tests.helpers.backend import BackendProcess, free_port
 from tests.helpers.cards import WANG_YAN
+from tests.helpers.kiosk_ui import choose_service, tap, visible_text
 from ui.main_window import KioskWindow
 
 PHONE = "13812345678"
@@ -29,7 +30,7 @@ def make_kiosk(qtbot, tmp_path, pcscd):
             sync_interval_s=1.0,
         )
         core = KioskCore(config)
-        window = KioskWindow(core)
+        window = KioskWindow(core, voice=RecordingVoice())
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
@@ -46,25 +47,10 @@ def make_kiosk(qtbot, tmp_path, pcscd):
         core.stop()
 
 
-def tap(qtbot, window: QWidget, name: str) -> None:
-    button = window.findChild(QPushButton, name)
-    assert button is not None, f"no button {name} on screen"
-    # A freshly rendered screen shows its widgets on the next event-loop turn.
-    qtbot.waitUntil(lambda: button.isVisible() and button.isEnabled(), timeout=2000)
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def visible_text(window: QWidget) -> str:
-    parts = []
-    for widget in window.findChildren(QLabel) + window.findChildren(QPushButton):
-        parts.append(widget.text())
-    return "\n".join(parts)
-
-
 def walk_to_receipt(qtbot, window: KioskWindow) -> str:
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
+    choose_service(qtbot, window, "pension_certification")
     greeting = window.findChild(QLabel, "greeting")
-    assert greeting.text() == f"您好,{WANG_YAN[0]}"
+    assert greeting.text() == f"姓名:{WANG_YAN[0]}"
     assert window.findChild(QLabel, "maskedId").text().endswith(WANG_YAN[1][-4:])
     assert WANG_YAN[1] not in visible_text(window)  # full ID number never on screen
     tap(qtbot, window, "answer_yes")  # it is me
@@ -95,11 +81,15 @@ def test_card_to_backend_with_the_backend_up(qtbot, make_kiosk, card_slots, back
     assert payload["applicant"]["id_number"] == WANG_YAN[1]
     assert payload["answers"] == {"alive_declaration": True, "contact_phone": PHONE}
 
-    card_slots.remove()
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.attract, timeout=5000)
+    card_slots.remove()  # as the receipt asks: the receipt stays, the session goes
+    qtbot.waitUntil(lambda: window.core.session is None, timeout=5000)
+    assert window.stack.currentWidget() is window.receipt
     text = visible_text(window)
     assert WANG_YAN[0] not in text and WANG_YAN[1][-4:] not in text and "5678" not in text
-    assert window.core.run is None
+    tap(qtbot, window, "receipt_done")
+    tap(qtbot, window, "rating_skip")
+    tap(qtbot, window, "message_ok")
+    assert window.stack.currentWidget() is window.attract
 
 
 def test_backend_down_then_up_arrives_exactly_once(qtbot, make_kiosk, card_slots, tmp_path):
@@ -125,17 +115,17 @@ def test_backend_down_then_up_arrives_exactly_once(qtbot, make_kiosk, card_slots
 def test_pulling_the_card_mid_flow_wipes_the_session(qtbot, make_kiosk, card_slots, backend):
     window = make_kiosk(backend.url)
     card_slots.insert(*WANG_YAN)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
+    choose_service(qtbot, window, "pension_certification")
     tap(qtbot, window, "answer_yes")
     tap(qtbot, window, "answer_yes")
     for digit in PHONE[:6]:
         tap(qtbot, window, f"key_{digit}")
-    session = window.core.run.session
+    session = window.core.session
 
     card_slots.remove()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.attract, timeout=5000)
     assert session.identity is None and session.answers == {}
-    assert window.core.run is None
+    assert window.core.session is None
     text = visible_text(window)
     assert WANG_YAN[0] not in text and "138 123" not in text
     assert window.core.queue.counts().pending == 0
@@ -145,11 +135,11 @@ def test_pulling_the_card_mid_flow_wipes_the_session(qtbot, make_kiosk, card_slo
 def test_saying_not_me_ends_the_session_with_a_message(qtbot, make_kiosk, card_slots, backend):
     window = make_kiosk(backend.url)
     card_slots.insert(*WANG_YAN)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
+    choose_service(qtbot, window, "pension_certification")
     tap(qtbot, window, "answer_no")
     assert window.stack.currentWidget() is window.message
     assert "本人" in window.message.message.text()
-    assert window.core.run is None
+    assert window.core.session is None
     assert WANG_YAN[0] not in visible_text(window)
 
 
@@ -160,6 +150,6 @@ def test_a_card_with_a_bad_check_digit_is_refused_on_screen(qtbot, make_kiosk, c
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.message, timeout=5000)
     assert "卡内信息有误" in window.message.message.text()
     assert "check digit" in window.message.detail.text()  # the detail, for staff
-    assert window.core.run is None
+    assert window.core.session is None
     card_slots.remove()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.attract, timeout=5000)

@@ -30,6 +30,6 @@ def test_no_pcscd_then_no_reader_then_ready_without_restarting(qtbot, tmp_path, 
         pcscd.ensure_running()
         qtbot.waitUntil(lambda: "请插入社保卡" in attract_text(window), timeout=5000)
         card_slots.insert(*WANG_YAN)
-        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=5000)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
     finally:
         core.stop()

@@ -30,7 +30,7 @@ def main() -> int:
         core._on_card_event(
             CardIdentified("Virtual PCD 00 00", identity_of(*WANG_YAN), now, now, 9)
         )
-        run = core.run
+        run = core.choose_service("pension_certification")
         for answer in (True, True, "13812345678"):
             run.answer(answer)
         receipt = core.submit(run)

@@ -34,7 +34,8 @@ def test_core_packages_import_and_work_with_pyside6_blocked(tmp_path):
         card = EmulatedSocialSecurityCard(SocialSecurityCardData("王䶮", number))
         identity = SocialSecurityCardProfile().read_identity(CardChannel(card.process))
         core = KioskCore(KioskConfig.load(r"{tmp_path}"))
-        run = FlowRun(core.service, Session(identity=identity, reader="r0"))
+        service = next(s for s in core.menu() if s.id == "pension_certification")
+        run = FlowRun(service, Session(identity=identity, reader="r0"))
         for answer in (True, True, "13812345678"):
             run.answer(answer)
         receipt = enqueue_submission(run, core.queue, "0001", "http://127.0.0.1/track")

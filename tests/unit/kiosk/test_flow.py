@@ -3,9 +3,12 @@ import datetime as dt
 import pytest
 
 from drivers.identity import Identity
+from kiosk.catalog import parse_catalog_text, shipped_catalog_text
 from kiosk.flow import FlowDeclined, FlowRun, InvalidAnswer
-from kiosk.services import PENSION_CERTIFICATION
 from kiosk.session import Session
+
+CATALOG = parse_catalog_text(shipped_catalog_text())
+PENSION_CERTIFICATION = next(s for s in CATALOG.services if s.id == "pension_certification")
 
 
 def new_run():

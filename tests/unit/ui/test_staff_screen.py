@@ -4,25 +4,24 @@ import datetime as dt
 import time
 import uuid
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLabel, QPushButton
-
 from drivers.pcsc.service import CardIdentified
-from kiosk.config import KioskConfig
-from kiosk.core import KioskCore
+from tests.helpers import kiosk_ui
 from tests.helpers.backend import free_port
 from tests.helpers.cards import WANG_YAN
 from tests.helpers.identities import identity_of
-from ui.main_window import KioskWindow
+from tests.helpers.kiosk_ui import (
+    STAFF_PIN,
+    choose_service,
+    enter_pin,
+    open_staff,
+    tap,
+    tap_corner,
+    text_of,
+)
 
 
 def make_window(qtbot, tmp_path, **overrides):
-    core = KioskCore(KioskConfig.load(tmp_path, **overrides))
-    window = KioskWindow(core)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    return core, window
+    return kiosk_ui.make_window(qtbot, tmp_path, **overrides)
 
 
 def enqueue(core, count):
@@ -36,21 +35,6 @@ def enqueue(core, count):
         )
 
 
-def tap_corner(qtbot, window, times):
-    for _ in range(times):
-        qtbot.mouseClick(window.attract, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
-
-
-def text_of(window, name):
-    return window.findChild(QLabel, name).text()
-
-
-def tap(qtbot, window, name):
-    button = window.findChild(QPushButton, name)
-    qtbot.waitUntil(lambda: button.isVisible() and button.isEnabled(), timeout=2000)
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
 def test_five_corner_taps_open_the_staff_screen_and_sync_now_drains_it(qtbot, tmp_path, backend):
     core, window = make_window(qtbot, tmp_path, backend_url=backend.url)
     enqueue(core, 120)
@@ -58,6 +42,7 @@ def test_five_corner_taps_open_the_staff_screen_and_sync_now_drains_it(qtbot, tm
     assert window.stack.currentWidget() is window.attract
     tap_corner(qtbot, window, 1)
     assert window.stack.currentWidget() is window.staff
+    enter_pin(qtbot, window, STAFF_PIN)
     qtbot.waitUntil(lambda: text_of(window, "count_pending") == "120", timeout=3000)
     assert "从未" in text_of(window, "lastSync")
 
@@ -92,7 +77,7 @@ def test_a_full_queue_sends_the_villager_to_the_counter_and_alerts_staff(qtbot, 
     now = time.monotonic()
     # The card layer is exercised on real pcscd in tests/e2e; here the event is enough.
     core._on_card_event(CardIdentified("Virtual PCD 00 00", identity_of(*WANG_YAN), now, now, 9))
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.step, timeout=3000)
+    choose_service(qtbot, window, "pension_certification")
     tap(qtbot, window, "answer_yes")
     tap(qtbot, window, "answer_yes")
     for digit in "13812345678":
@@ -104,5 +89,5 @@ def test_a_full_queue_sends_the_villager_to_the_counter_and_alerts_staff(qtbot, 
     assert core.run is None
     assert core.queue.counts().pending == 1  # the earlier submission is untouched
     tap(qtbot, window, "message_ok")
-    tap_corner(qtbot, window, 5)
+    open_staff(qtbot, window)
     assert "离线队列已满" in text_of(window, "staffAlerts")

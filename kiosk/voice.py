@@ -1,0 +1,189 @@
+"""Voice guidance: every screen speaks its prompt, offline, in Mandarin, Cantonese or English.
+
+`Speaker` holds the villager's volume and rate (reset for each new villager) and guards
+what is said: long digit runs (ID numbers, card numbers, PINs) are never spoken. The
+voices are backends behind one small contract, Electrum-style:
+
+- `EspeakVoice`: espeak-ng in a child process, so speaking never blocks the GUI and the
+  next tap can cut it off (kill the process).
+- `RecordingVoice`: records what would be said, for tests.
+- `SilentVoice`: no voice installed; the kiosk works silently and tells staff.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from typing import Protocol
+
+from kiosk.text import Text
+
+log = logging.getLogger(__name__)
+
+ESPEAK_VOICES = {"zh": "cmn", "yue": "yue", "en": "en"}
+VOLUME_LEVELS = (
+    (Text("音量:小", "Volume: low"), 70),
+    (Text("音量:中", "Volume: medium"), 120),
+    (Text("音量:大", "Volume: high"), 190),
+)
+RATE_LEVELS = (
+    (Text("语速:正常", "Speed: normal"), 160),
+    (Text("语速:慢", "Speed: slow"), 115),
+)
+DEFAULT_VOLUME, DEFAULT_RATE = 1, 0
+# 7+ digits in a row (optionally ending in X) is an ID, card or phone number, or a PIN:
+# never read aloud. Tracking numbers are spoken in groups of four.
+PRIVATE_DIGITS = re.compile(r"\d[\d ]{5,}\d[\dXx]?|\d{7,}[\dXx]?")
+
+
+class Voice(Protocol):
+    available: bool
+    status: str
+
+    def speak(self, text: str, language: str, rate: int, volume: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class SilentVoice:
+    available = False
+
+    def __init__(self, status: str = "no voice installed (espeak-ng missing)") -> None:
+        self.status = status
+
+    def speak(self, text: str, language: str, rate: int, volume: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class RecordingVoice:
+    """Records utterances instead of playing them: (language, text, rate, volume)."""
+
+    available = True
+    status = "recording (tests)"
+
+    def __init__(self) -> None:
+        self.utterances: list[tuple[str, str, int, int]] = []
+        self.stops = 0
+
+    def speak(self, text: str, language: str, rate: int, volume: int) -> None:
+        self.utterances.append((language, text, rate, volume))
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text, _, _ in self.utterances]
+
+
+class EspeakVoice:
+    """espeak-ng with the cmn, yue and en voices, one utterance at a time."""
+
+    def __init__(self, executable: str = "espeak-ng") -> None:
+        self.executable = shutil.which(executable) or executable
+        self._process: subprocess.Popen | None = None
+        self.available = True
+        self.status = "espeak-ng"
+
+    def speak(self, text: str, language: str, rate: int, volume: int) -> None:
+        self._note_failure()
+        self.stop()
+        try:
+            self._process = subprocess.Popen(
+                [
+                    self.executable,
+                    "-v",
+                    ESPEAK_VOICES.get(language, "cmn"),
+                    "-s",
+                    str(rate),
+                    "-a",
+                    str(volume),
+                    "--",
+                    text,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            self.available = False
+            self.status = f"espeak-ng cannot start: {error}"
+            log.warning("voice unavailable: %s", self.status)
+
+    def _note_failure(self) -> None:
+        """A previous utterance that ended in error (no sound device): tell staff."""
+        process = self._process
+        if process is not None and process.poll() not in (None, 0) and process.returncode > 0:
+            self.status = f"espeak-ng exited {process.returncode} (no audio output?)"
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    @staticmethod
+    def render_wav(text: str, language: str, rate: int = 160) -> bytes:
+        """The audio espeak-ng makes for `text`, as WAV bytes (doctor and tests)."""
+        result = subprocess.run(
+            ["espeak-ng", "-v", ESPEAK_VOICES[language], "-s", str(rate), "--stdout", "--", text],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        )
+        return result.stdout
+
+
+def default_voice() -> Voice:
+    if shutil.which("espeak-ng") is None:
+        return SilentVoice()
+    return EspeakVoice()
+
+
+class Speaker:
+    """What the villager hears: the current screen's prompt, in their language."""
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+        self.volume_level = DEFAULT_VOLUME
+        self.rate_level = DEFAULT_RATE
+        self.last: tuple[Text, str] | None = None
+
+    def say(self, text: Text, language: str) -> None:
+        self.last = (text, language)
+        spoken = PRIVATE_DIGITS.sub("", text(language)).strip()
+        if not spoken:
+            return
+        self.voice.speak(
+            spoken, language, RATE_LEVELS[self.rate_level][1], VOLUME_LEVELS[self.volume_level][1]
+        )
+
+    def repeat(self) -> None:
+        """再听一遍."""
+        if self.last is not None:
+            self.say(*self.last)
+
+    def stop(self) -> None:
+        self.voice.stop()
+
+    def next_volume(self) -> Text:
+        self.volume_level = (self.volume_level + 1) % len(VOLUME_LEVELS)
+        self.repeat()
+        return VOLUME_LEVELS[self.volume_level][0]
+
+    def next_rate(self) -> Text:
+        self.rate_level = (self.rate_level + 1) % len(RATE_LEVELS)
+        self.repeat()
+        return RATE_LEVELS[self.rate_level][0]
+
+    def reset(self) -> None:
+        """A new villager starts at the default volume and rate, hearing nothing old."""
+        self.stop()
+        self.volume_level = DEFAULT_VOLUME
+        self.rate_level = DEFAULT_RATE
+        self.last = None

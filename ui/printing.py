@@ -1,0 +1,97 @@
+"""Printing the receipt (QtPrintSupport): to the configured printer queue, or to a PDF
+in the data directory when the terminal has no printer.
+
+The receipt carries no personal data: service, tracking number, date, what happens next,
+and the QR code for the status page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import qrcode
+from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+from kiosk.submission import Receipt
+from ui.theme import FONT_FAMILIES
+
+RECEIPT_WIDTH_MM = 80  # a common thermal receipt roll; A4 printers print it top-left
+
+
+def print_receipt(receipt: Receipt, printer_name: str = "", pdf_dir: Path | None = None) -> str:
+    """Print; returns where it went (printer name or PDF path). Raises OSError when
+    neither a printer nor the PDF directory is usable."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    names = QPrinterInfo.availablePrinterNames()
+    if printer_name and printer_name in names:
+        printer.setPrinterName(printer_name)
+        destination = printer_name
+    elif not printer_name and names and pdf_dir is None:
+        printer.setPrinterName(QPrinterInfo.defaultPrinterName() or names[0])
+        destination = printer.printerName()
+    else:
+        if pdf_dir is None:
+            raise OSError("no printer configured or available")
+        pdf_dir.mkdir(parents=True, exist_ok=True)
+        path = pdf_dir / f"receipt-{receipt.tracking_number}.pdf"
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(path))
+        destination = str(path)
+    printer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A6),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(5, 5, 5, 5),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise OSError(f"cannot print to {destination}")
+    try:
+        _paint(painter, printer, receipt)
+    finally:
+        painter.end()
+    return destination
+
+
+def _paint(painter: QPainter, printer: QPrinter, receipt: Receipt) -> None:
+    dots_per_mm = printer.resolution() / 25.4
+    width = printer.pageLayout().paintRectPixels(printer.resolution()).width()
+    y = 0.0
+
+    def text(line: str, size_pt: float, bold: bool = False) -> None:
+        nonlocal y
+        font = QFont()
+        font.setFamilies(FONT_FAMILIES)
+        font.setPointSizeF(size_pt)
+        font.setBold(bold)
+        painter.setFont(font)
+        rect = painter.boundingRect(
+            QRectF(0, y, width, 10_000), int(Qt.TextFlag.TextWordWrap), line
+        )
+        painter.drawText(rect, int(Qt.TextFlag.TextWordWrap), line)
+        y += rect.height() + 2 * dots_per_mm
+
+    text("村级政务服务自助终端 · 办件回执", 11, bold=True)
+    text(f"{receipt.service_title.zh}\n{receipt.service_title.en}", 10, bold=True)
+    text(f"办件编号 Tracking number:\n{receipt.grouped_tracking_number}", 12, bold=True)
+    text(f"提交时间 Submitted: {receipt.submitted_at:%Y-%m-%d %H:%M}", 9)
+    text(f"{receipt.next_steps.zh}\n{receipt.next_steps.en}", 9)
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(receipt.status_url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    side = 30 * dots_per_mm
+    cell = side / len(matrix)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("black"))
+    for row, line in enumerate(matrix):
+        for column, dark in enumerate(line):
+            if dark:
+                painter.drawRect(QRectF(column * cell, y + row * cell, cell + 0.5, cell + 0.5))
+    y += side + 2 * dots_per_mm
+    painter.setPen(QColor("black"))
+    text("扫码查询办理进度 Scan to follow progress", 8)
