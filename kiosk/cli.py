@@ -247,11 +247,131 @@ def cmd_run(args: argparse.Namespace) -> int:
         from kiosk.core import KioskCore
         from ui.app import run_window
 
-        return run_window(KioskCore(config), demo=args.demo, fullscreen=args.fullscreen)
+        core = KioskCore(config)
+        if args.demo and not core.pin.is_set:
+            core.pin.set_pin(DEMO_STAFF_PIN)
+            print(f"demo: staff PIN set to {DEMO_STAFF_PIN} (five taps top-left, then the PIN)")
+        return run_window(core, demo=args.demo, fullscreen=args.fullscreen)
     finally:
         for child in reversed(children):
             child.terminate()
             child.wait(5)
+
+
+# -- services and staff -------------------------------------------------------------------
+
+DEMO_STAFF_PIN = "246810"  # only ever set by `kiosk run --demo` on a store without a PIN
+EXIT_INVALID = 1
+
+
+def cmd_services_validate(args: argparse.Namespace) -> int:
+    from kiosk.catalog import CatalogError, load_catalog_file
+
+    try:
+        catalog = load_catalog_file(Path(args.file))
+    except CatalogError as error:
+        print(f"{args.file}: INVALID, {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"{args.file}: OK, catalog version {catalog.catalog_version}, "
+        f"{len(catalog.services)} services, {len(catalog.policies)} policies"
+    )
+    return EXIT_OK
+
+
+def _offline_core(args: argparse.Namespace):
+    """The store and catalog without starting the card or sync threads."""
+    from kiosk.core import KioskCore
+
+    return KioskCore(_config(args))
+
+
+def cmd_services_list(args: argparse.Namespace) -> int:
+    core = _offline_core(args)
+    disabled = core.settings.disabled()
+    rows = [
+        {
+            "position": position,
+            "id": service.id,
+            "enabled": service.id not in disabled,
+            "title": service.title.zh,
+            "title_en": service.title.en,
+            "steps": len(service.steps),
+        }
+        for position, service in enumerate(core.settings.ordered_services(core.catalog), 1)
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        print(f"catalog version {core.catalog.catalog_version} ({core.catalog_store.path})")
+        for row in rows:
+            mark = "on " if row["enabled"] else "off"
+            print(f"{row['position']:2}. [{mark}] {row['id']:32} {row['title']}")
+    return EXIT_OK
+
+
+def cmd_services_import(args: argparse.Namespace) -> int:
+    from kiosk.catalog import CatalogError
+
+    core = _offline_core(args)
+    try:
+        raw = Path(args.file).read_bytes()
+        catalog = core.install_catalog(raw)
+    except OSError as error:
+        print(f"kiosk services import: cannot read {args.file}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except CatalogError as error:
+        print(f"{args.file}: refused; the kiosk keeps its current catalog:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"installed catalog version {catalog.catalog_version}, {len(catalog.services)} services")
+    return EXIT_OK
+
+
+def cmd_services_export(args: argparse.Namespace) -> int:
+    core = _offline_core(args)
+    text = json.dumps(core.catalog.model_dump(exclude_none=True), ensure_ascii=False, indent=1)
+    Path(args.file).write_text(text + "\n", encoding="utf-8")
+    core.audit.record("catalog_exported")
+    print(f"wrote catalog version {core.catalog.catalog_version} to {args.file}")
+    return EXIT_OK
+
+
+def cmd_services_schema(args: argparse.Namespace) -> int:
+    from kiosk.catalog import catalog_json_schema
+
+    print(json.dumps(catalog_json_schema(), ensure_ascii=False, indent=1))
+    return EXIT_OK
+
+
+def cmd_staff_set_pin(args: argparse.Namespace) -> int:
+    import getpass
+
+    core = _offline_core(args)
+    if args.stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass("new staff PIN (4-8 digits): ")
+        if getpass.getpass("again: ") != pin:
+            print("the two PINs differ; nothing changed", file=sys.stderr)
+            return EXIT_INVALID
+    try:
+        core.pin.set_pin(pin)
+    except ValueError as error:
+        print(f"kiosk staff set-pin: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print("staff PIN set")
+    return EXIT_OK
+
+
+def cmd_staff_audit(args: argparse.Namespace) -> int:
+    core = _offline_core(args)
+    for at, action, detail in reversed(core.audit.entries(args.limit)):
+        print(f"{at}  {action:24} {detail}")
+    return EXIT_OK
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
@@ -359,6 +479,32 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
     doctor.add_argument("--backend-url")
     doctor.set_defaults(func=cmd_doctor)
+
+    services = commands.add_parser("services", help="the service catalog")
+    service_commands = services.add_subparsers(dest="services_command", required=True)
+    validate = service_commands.add_parser("validate", help="check a catalog file")
+    validate.add_argument("file")
+    validate.set_defaults(func=cmd_services_validate)
+    listing = service_commands.add_parser("list", help="services in staff order")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_services_list)
+    importing = service_commands.add_parser("import", help="validate, then install a catalog")
+    importing.add_argument("file")
+    importing.set_defaults(func=cmd_services_import)
+    exporting = service_commands.add_parser("export", help="write the active catalog")
+    exporting.add_argument("file")
+    exporting.set_defaults(func=cmd_services_export)
+    schema = service_commands.add_parser("schema", help="print the catalog's JSON Schema")
+    schema.set_defaults(func=cmd_services_schema)
+
+    staff = commands.add_parser("staff", help="staff PIN and audit log")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    set_pin = staff_commands.add_parser("set-pin", help="set the staff PIN")
+    set_pin.add_argument("--stdin", action="store_true", help="read the PIN from stdin")
+    set_pin.set_defaults(func=cmd_staff_set_pin)
+    audit = staff_commands.add_parser("audit", help="print the audit log")
+    audit.add_argument("--limit", type=int, default=50)
+    audit.set_defaults(func=cmd_staff_audit)
 
     shots = commands.add_parser("screenshots", help="render every screen to PNG")
     shots.add_argument("--out", required=True)

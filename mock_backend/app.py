@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kiosk.catalog import shipped_catalog_text
 from mock_backend.store import BackendStore, IdempotencyConflict
 
 TRACKING_NUMBER_PATTERN = r"^[0-9]{8,20}$"
@@ -243,7 +244,8 @@ def create_app(
         )
 
     def load_catalog() -> tuple[bytes, str]:
-        document: Any = {"catalog_version": 0, "services": []}
+        # Without --catalog the platform serves the catalog the kiosk ships with.
+        document: Any = json.loads(shipped_catalog_text())
         if catalog_path is not None:
             document = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
         body = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")

@@ -73,3 +73,105 @@ def test_a_wiped_session_accepts_no_answer_and_holds_no_data():
     assert run.session.identity is None and run.session.answers == {}
     with pytest.raises(FlowDeclined):
         run.answer(True)
+
+
+# -- step kinds of the catalog ------------------------------------------------------------
+
+TODAY = dt.date(2026, 11, 20)  # a Friday
+SERVICES = {s.id: s for s in CATALOG.services}
+ELDER = Identity(
+    name="陈秀英", id_number="440102194403152424", sex="2", birth_date=dt.date(1944, 3, 15)
+)
+
+
+def run_of(service_id: str) -> FlowRun:
+    return FlowRun(SERVICES[service_id], Session(identity=ELDER, reader="r0"), TODAY)
+
+
+def test_show_if_hides_a_step_until_its_condition_holds_and_drops_stale_answers():
+    run = run_of("social_security_card_service")
+    assert run.current.id == "materials"  # 一次性告知 comes first
+    run.answer(None)
+    run.answer(True)
+    run.answer("replace")
+    assert run.current.id == "reason" and run.step_count == 6
+    run.answer("damaged")
+    assert run.current.id == "phone"
+    assert run.back() and run.back() and run.current.id == "request"
+    run.answer("status")
+    assert run.current.id == "phone" and run.step_count == 5
+    run.answer("13812345678")
+    assert "replace_reason" not in run.answers()
+    assert run.back() and run.current.id == "phone"
+    assert run.back() and run.current.id == "request"  # back skips the hidden step
+
+
+def test_phrases_take_between_min_and_max_known_values_in_catalog_order():
+    run = run_of("hotline_12345")
+    run.answer(True)
+    run.answer("roads")
+    for bad in (
+        [],
+        ["a", "b"],
+        ["safety", "safety"],
+        ["safety", "blocks_travel", "over_a_week", "reported_before"],
+    ):
+        with pytest.raises(InvalidAnswer):
+            run.answer(bad)
+    run.answer(["safety", "over_a_week"])
+    assert run.session.answers["details"] == ["over_a_week", "safety"]
+
+
+def test_choice_refuses_what_it_did_not_offer():
+    run = run_of("hotline_12345")
+    run.answer(True)
+    with pytest.raises(InvalidAnswer):
+        run.answer("weather")
+
+
+def test_dates_are_offered_as_buttons_on_working_days_only():
+    from kiosk.flow import offered_dates
+
+    run = run_of("assisted_service_booking")
+    run.answer(True)
+    run.answer("pension")
+    days = offered_dates(run.current, TODAY)
+    assert len(days) == 6 and all(day.weekday() < 5 for day in days)
+    assert days[0] == dt.date(2026, 11, 23)  # Saturday and Sunday skipped
+    with pytest.raises(InvalidAnswer):
+        run.answer("2026-11-21")
+    run.answer(days[2].isoformat())
+    assert run.current.id == "slot"
+
+
+def test_amounts_and_tracking_numbers_are_checked_at_the_keypad():
+    from kiosk.submission import tracking_number_maker
+
+    young = Identity(
+        name="李国强", id_number="445281198107081310", sex="1", birth_date=dt.date(1981, 7, 8)
+    )
+    run = FlowRun(SERVICES["residents_pension_contribution"], Session(young, "r0"), TODAY)
+    run.answer(True)
+    for bad in ("", "179", "5001", "12a"):
+        with pytest.raises(InvalidAnswer):
+            run.answer(bad)
+    run.answer("0600")
+    assert run.session.answers["amount_yuan"] == "600"
+
+    query = FlowRun(SERVICES["progress_query"], Session(young, "r0"), TODAY)
+    good = tracking_number_maker("0001")(TODAY, 12)
+    mistyped = good[:-2] + good[-1] + good[-2] if good[-1] != good[-2] else good[:-1] + "0"
+    with pytest.raises(InvalidAnswer):
+        query.answer(mistyped)
+    query.answer(good)
+    assert query.at_review
+
+
+def test_review_shows_labels_not_codes():
+    run = run_of("residence_certificate")
+    for answer in (None, True, "residence", ["bank", "school"], "two", "13812345678"):
+        run.answer(answer)
+    shown = {caption.zh: value.zh for caption, value in run.summary()}
+    assert shown["证明类型"] == "居住证明"
+    assert shown["用途"] == "子女入学、银行开户"
+    assert shown["联系电话"] == "138****5678"
