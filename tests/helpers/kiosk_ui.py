@@ -98,8 +98,24 @@ def open_staff(qtbot, window: KioskWindow, pin: str = STAFF_PIN) -> None:
 def choose_service(qtbot, window: KioskWindow, service_id: str) -> None:
     """Tap the service on the home screen, turning menu pages as a villager would."""
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(
+            b.isVisible() and b.objectName().startswith("service_")
+            for b in window.home.findChildren(QPushButton)
+        ),
+        timeout=3000,
+    )
     for _ in range(5):
         if shown_button(window.home, f"service_{service_id}") is not None:
             break
+        page = window.home.page_label.text()
         tap(qtbot, window, "menu_next")
+        qtbot.waitUntil(lambda page=page: window.home.page_label.text() != page, timeout=3000)
+        qtbot.waitUntil(
+            lambda: any(
+                b.isVisible() and b.objectName().startswith("service_")
+                for b in window.home.findChildren(QPushButton)
+            ),
+            timeout=3000,
+        )
     tap(qtbot, window, f"service_{service_id}")
