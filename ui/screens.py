@@ -47,6 +47,7 @@ T_CALL_STAFF = Text("呼叫工作人员", "Call staff")
 T_REPEAT = Text("再听一遍", "Hear again")
 T_STEP = Text("第 {n} 步 / 共 {total} 步", "Step {n} of {total}")
 T_NEXT = Text("下一步", "Next")
+COLON = Text(":", ": ")
 MENU_PAGE_SIZE = 6
 STAFF_TAPS = 5
 STAFF_TAP_WINDOW_S = 3.0
@@ -514,7 +515,7 @@ class StepScreen(Screen):
     def _render_review(self, run: FlowRun, language: str) -> None:
         for caption, value in run.summary():
             self.content.addWidget(
-                label(f"{caption(language)}:{value(language)}", name="summaryLine")
+                label(f"{caption(language)}{COLON(language)}{value(language)}", name="summaryLine")
             )
         self.content.addStretch(1)
         if run.service.action == "submit":

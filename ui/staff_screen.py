@@ -47,6 +47,7 @@ LANGUAGE_TEXT = {
     "yue": Text("粤语", "Cantonese"),
     "en": Text("English", "English"),
 }
+SERVICES_PER_PAGE = 5
 PAGES = (
     ("queue", Text("离线队列", "Queue")),
     ("services", Text("业务设置", "Services")),
@@ -247,10 +248,19 @@ class StaffScreen(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(self.theme.gap_px)
         self.service_rows = QVBoxLayout()
-        self.service_rows.setSpacing(self.theme.px(3))
+        self.service_rows.setSpacing(self.theme.gap_px)
         layout.addLayout(self.service_rows)
         layout.addStretch(1)
         bottom = QHBoxLayout()
+        bottom.setSpacing(self.theme.gap_px)
+        self.services_previous = big_button("◀", "staff_services_previous")
+        self.services_next = big_button("▶", "staff_services_next")
+        self.services_previous.clicked.connect(lambda: self._turn_services(-1))
+        self.services_next.clicked.connect(lambda: self._turn_services(1))
+        bottom.addWidget(self.services_previous)
+        bottom.addWidget(self.services_next)
+        self._service_page = 0
+        self._shown_services: tuple[list[ServiceModel], set[str]] = ([], set())
         self.catalog_label = label("", "staff", name="catalogStatus")
         self.pull_button = big_button("", "staff_pull_catalog")
         self.pull_button.clicked.connect(self.catalog_pull_requested)
@@ -258,11 +268,24 @@ class StaffScreen(QWidget):
         bottom.addWidget(self.pull_button)
         layout.addLayout(bottom)
 
+    def _turn_services(self, offset: int) -> None:
+        self._service_page += offset
+        self.show_services(*self._shown_services)
+
     def show_services(self, services: list[ServiceModel], disabled: set[str]) -> None:
-        """One row per service, in order: enabled toggle, title, up, down."""
+        """One row per service, in order: enabled toggle, title, up, down; paged so that
+        every row keeps full-size touch targets at every text size."""
         language = self._language
+        self._shown_services = (services, disabled)
         clear_layout(self.service_rows)
+        pages = max(1, -(-len(services) // SERVICES_PER_PAGE))
+        self._service_page = max(0, min(self._service_page, pages - 1))
+        start = self._service_page * SERVICES_PER_PAGE
+        self.services_previous.setEnabled(self._service_page > 0)
+        self.services_next.setEnabled(self._service_page < pages - 1)
         for position, service in enumerate(services):
+            if not start <= position < start + SERVICES_PER_PAGE:
+                continue
             row = QHBoxLayout()
             row.setSpacing(self.theme.gap_px)
             enabled = service.id not in disabled

@@ -79,7 +79,7 @@ HIGH_CONTRAST_PALETTE = Palette(
     banner="#FFFFFF",
     on_banner="#000000",
     disabled="#000000",
-    on_disabled="#D8D8D8",
+    on_disabled="#E6E6E6",
     chip_checked="#FFFFFF",
     on_chip_checked="#000000",
 )
@@ -171,9 +171,11 @@ class Theme:
         p = self.palette
         problem = p.danger if not self.high_contrast else p.on_danger
         success = p.success if not self.high_contrast else p.on_success
+        # Noto Sans CJK: cap height 0.733 em, line spacing 1.45 (>= 1.3), measured in tests.
+        families = ", ".join(f'"{f}"' if " " in f else f for f in FONT_FAMILIES)
         return f"""
         QWidget {{ background: {p.background}; color: {p.text};
-                   font-size: {self.body_px}px; }}
+                   font-family: {families}; font-size: {self.body_px}px; }}
         QLabel {{ qproperty-margin: 0; }}
         QLabel[textStyle="title"] {{ font-size: {self.title_px}px; font-weight: bold; }}
         QLabel[textStyle="huge"] {{ font-size: {self.huge_px}px; font-weight: bold; }}
