@@ -33,9 +33,9 @@ RATE_LEVELS = (
     (Text("语速:慢", "Speed: slow"), 115),
 )
 DEFAULT_VOLUME, DEFAULT_RATE = 1, 0
-# 7+ digits in a row (optionally ending in X) is an ID, card or phone number, or a PIN:
-# never read aloud. Tracking numbers are spoken in groups of four.
-PRIVATE_DIGITS = re.compile(r"\d[\d ]{5,}\d[\dXx]?|\d{7,}[\dXx]?")
+# 6+ digits in a row (spaces allowed, optionally ending in X) is an ID, card or phone
+# number, or a PIN: never read aloud. Tracking numbers are spoken in groups of four.
+PRIVATE_DIGITS = re.compile(r"\d[\d ]{4,}\d[\dXx]?")
 
 
 class Voice(Protocol):

@@ -70,7 +70,10 @@ class _TapWatcher(QObject):
         self.window = window
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QEvent.Type.MouseButtonPress and watched is self.window.windowHandle():
+        if event.type() == QEvent.Type.MouseButtonPress and (
+            watched is self.window.windowHandle()
+            or (watched.isWidgetType() and self.window.isAncestorOf(watched))
+        ):
             self.window.villager_tapped()
         return False
 
