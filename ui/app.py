@@ -12,12 +12,14 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from kiosk.core import KioskCore
+from ui.memory import limit_malloc_arenas
 from ui.theme import FONT_FAMILIES
 
 log = logging.getLogger(__name__)
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
+    limit_malloc_arenas()
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     font = QFont()
     font.setFamilies(FONT_FAMILIES)

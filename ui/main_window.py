@@ -25,6 +25,7 @@ from kiosk.voice import Speaker, Voice, default_voice
 from offline_cache import QueueFull
 from ui.background import run_in_background
 from ui.bridge import CoreBridge
+from ui.memory import release_free_memory
 from ui.screens import (
     AttractScreen,
     HomeScreen,
@@ -309,6 +310,7 @@ class KioskWindow(QMainWindow):
         self.receipt.wipe()
         self.result.wipe()
         self._stop_countdown()
+        QTimer.singleShot(0, release_free_memory)  # after the wiped widgets are deleted
         if reason in ("declined", "refused", "finished"):
             return  # the caller shows its message
         if reason == "idle":

@@ -1,0 +1,197 @@
+"""UI figures (issue #6), offscreen on this machine:
+
+- cold start to the attract screen (a fresh process each time; median of N)
+- tap -> next screen rendered, p95 over every tap of many sessions
+- RSS after 500 simulated sessions, and its growth over the last 400
+
+Sessions start through the core's device-thread entry point with a made-up cardholder
+(the card path has its own benchmark, benchmarks/card_read.py), are tapped through the
+pension certification with real clicks, submitted to the real SQLite queue (backend
+unreachable), rated, and ended.
+
+    .venv/bin/python benchmarks/ui.py [--sessions 500] [--starts 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+COLD_START = r"""
+import time, sys
+started = time.perf_counter()
+import os
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from kiosk.config import KioskConfig
+from kiosk.core import KioskCore
+from kiosk.voice import SilentVoice
+from ui.app import make_application
+from ui.main_window import KioskWindow
+app = make_application()
+core = KioskCore(KioskConfig.load(Path(sys.argv[1]), backend_url="http://127.0.0.1:9"))
+window = KioskWindow(core, voice=SilentVoice())
+window.resize(1920, 1080)
+window.show()
+window.attract.repaint()
+app.processEvents()
+print(time.perf_counter() - started)
+"""
+
+
+def cold_starts(count: int) -> list[float]:
+    """Seconds from process start (interpreter up) to the attract screen painted, plus the
+    interpreter's own start measured separately."""
+    figures = []
+    for _ in range(count):
+        with tempfile.TemporaryDirectory() as data_dir:
+            begin = time.perf_counter()
+            result = subprocess.run(
+                [sys.executable, "-c", COLD_START, data_dir],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=Path(__file__).resolve().parents[1],
+            )
+            wall = time.perf_counter() - begin
+            figures.append((wall, float(result.stdout.strip().splitlines()[-1])))
+    return figures
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def sessions(count: int) -> tuple[list[float], list[float]]:
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtTest import QTest
+
+    from kiosk.config import KioskConfig
+    from kiosk.core import KioskCore
+    from kiosk.voice import RecordingVoice
+    from ui.app import make_application
+    from ui.background import wait_for_background_work
+    from ui.main_window import KioskWindow
+    from ui.tour import ELDER, start_session
+
+    app = make_application()
+    tap_ms: list[float] = []
+    memory: list[float] = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        core = KioskCore(
+            KioskConfig.load(
+                Path(data_dir), backend_url="http://127.0.0.1:9", max_unsent_rows=100_000
+            )
+        )
+        voice = RecordingVoice()
+        window = KioskWindow(core, voice=voice)
+        window.resize(1920, 1080)
+        window.show()
+        rendered = []
+        window.screen_shown.connect(lambda name: rendered.append(name))
+
+        def tap(name: str) -> None:
+            button = next(
+                b
+                for b in window.findChildren(
+                    __import__("PySide6.QtWidgets", fromlist=["QPushButton"]).QPushButton, name
+                )
+                if b.isVisible()
+            )
+            before = len(rendered)
+            begin = time.perf_counter()
+            QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+            # "Rendered": the next screen is shown and painted.
+            if len(rendered) > before:
+                window.stack.currentWidget().repaint()
+            tap_ms.append((time.perf_counter() - begin) * 1000)
+            app.processEvents()
+
+        def settle() -> None:
+            # What the running event loop does between taps, deferred deletes included
+            # (processEvents alone leaves deleteLater'd widgets alive).
+            for _ in range(3):
+                app.processEvents()
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+        for number in range(count):
+            start_session(window, ELDER)
+            settle()
+            tap("service_pension_certification")
+            settle()
+            tap("answer_yes")
+            settle()
+            tap("answer_yes")
+            settle()
+            for digit in "13812345678":
+                tap(f"key_{digit}")
+            tap("answer_next")
+            settle()
+            tap("submit")
+            wait_for_background_work()
+            settle()
+            tap("receipt_done")
+            settle()
+            tap("rating_5")
+            tap("rating_submit")
+            wait_for_background_work()
+            settle()
+            tap("message_ok")
+            settle()
+            voice.utterances.clear()
+            if number % 10 == 9:
+                memory.append(rss_mb())
+        core.sync.stop()
+    return tap_ms, memory
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--starts", type=int, default=7)
+    args = parser.parse_args()
+
+    starts = cold_starts(args.starts)
+    in_process = [inside for _, inside in starts]
+    wall = [outside for outside, _ in starts]
+    tap_ms, memory = sessions(args.sessions)
+    per_ten = max(1, len(memory))
+    after_100 = memory[min(len(memory) - 1, 100 // 10 - 1)]
+    print(f"ui benchmark: offscreen, 1920x1080, {args.sessions} sessions")
+    print(
+        f"cold start to attract (median of {args.starts}): {statistics.median(wall):.3f} s "
+        f"wall incl. interpreter; {statistics.median(in_process):.3f} s from first import "
+        "(target <= 1.0 s)"
+    )
+    print(
+        f"tap -> next screen rendered: p50 {percentile(tap_ms, 0.5):.1f} ms, "
+        f"p95 {percentile(tap_ms, 0.95):.1f} ms, max {max(tap_ms):.1f} ms over "
+        f"{len(tap_ms)} taps (target p95 <= 50 ms)"
+    )
+    print(f"RSS after {args.sessions} sessions: {memory[-1]:.1f} MB (target <= 150 MB)")
+    print(
+        f"RSS growth over the last {args.sessions - 100} sessions: "
+        f"{memory[-1] - after_100:+.1f} MB (target <= 5 MB); samples {per_ten}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
