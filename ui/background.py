@@ -60,6 +60,7 @@ def run_in_background(
 
     def done(handler: Callable[[Any], None], value: Any) -> None:
         _live_relays.discard(relay)
+        relay.deleteLater()  # a child of `parent`: without this, one QObject per operation
         handler(value)
 
     relay.succeeded.connect(lambda result: done(success, result))
