@@ -33,7 +33,9 @@ def test_disabling_and_reordering_services_changes_the_home_screen(qtbot, tmp_pa
     open_staff(qtbot, window)
     tap(qtbot, window, "staff_tab_services")
     tap(qtbot, window, "toggle_medical_insurance_query")  # off
+    tap(qtbot, window, "staff_services_next")  # five services to a page
     tap(qtbot, window, "toggle_hotline_12345")  # off
+    tap(qtbot, window, "staff_services_previous")
     for _ in range(3):
         tap(qtbot, window, "up_senior_allowance")  # from 4th to 1st
     tap(qtbot, window, "staff_back")
