@@ -132,25 +132,30 @@ class PinGuard:
 
 class StaffSettings:
     """What staff choose: services offered and their order, mode, text size, language,
-    idle timeout. Each change is audited by the caller that knows who acted."""
+    idle timeout. Every change is written through and audited.
+
+    Read once at start and kept in memory: the GUI asks on every tap (idle timeout) and the
+    device thread on every card (terminal mode), and neither should touch the disk for it.
+    """
 
     def __init__(self, db: sqlite_utils.Database, audit: AuditLog) -> None:
         self.db = db
         self.audit = audit
+        self._values: dict[str, object] = {}
+        for key, raw in db.execute("SELECT key, value FROM settings").fetchall():
+            try:
+                self._values[key] = json.loads(raw)
+            except json.JSONDecodeError:
+                pass  # an unreadable value means the default
 
     def _get(self, key: str, default):
-        row = self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return default
-        try:
-            return json.loads(row[0])
-        except json.JSONDecodeError:
-            return default
+        return self._values.get(key, default)
 
     def _put(self, key: str, value, detail: str) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
         )
+        self._values[key] = value
         self.audit.record(f"set_{key}", detail)
 
     # -- services -------------------------------------------------------------------------

@@ -107,5 +107,13 @@ def test_bad_setting_values_are_refused_and_unreadable_ones_fall_back(store):
         settings.text_size = "tiny"
     with pytest.raises(ValueError):
         settings.set_idle_timeout_s(5)
+    settings.terminal_mode = "verifier"
     store.execute("INSERT OR REPLACE INTO settings VALUES ('terminal_mode', '{broken')")
-    assert settings.terminal_mode == "service"
+    assert StaffSettings(store, AuditLog(store)).terminal_mode == "service"
+
+
+def test_settings_survive_a_restart(tmp_path):
+    store = open_database(tmp_path / "kiosk.db")
+    StaffSettings(store, AuditLog(store)).set_idle_timeout_s(180)
+    reopened = open_database(tmp_path / "kiosk.db")
+    assert StaffSettings(reopened, AuditLog(reopened)).idle_timeout_s(90) == 180
