@@ -5,6 +5,7 @@ All three live in the kiosk's SQLite store (schema 3). No personal data ever goe
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -143,10 +144,8 @@ class StaffSettings:
         self.audit = audit
         self._values: dict[str, object] = {}
         for key, raw in db.execute("SELECT key, value FROM settings").fetchall():
-            try:
+            with contextlib.suppress(json.JSONDecodeError):  # unreadable: the default
                 self._values[key] = json.loads(raw)
-            except json.JSONDecodeError:
-                pass  # an unreadable value means the default
 
     def _get(self, key: str, default):
         return self._values.get(key, default)

@@ -485,18 +485,28 @@ class KioskWindow(QMainWindow):
         receipt = self.receipt.receipt
         if receipt is None:
             return
-        try:
-            where = print_receipt(
-                receipt, self.core.config.printer_name, self.core.config.receipt_pdf_dir
-            )
+        config = self.core.config
+        self.receipt.print_button.setEnabled(False)  # one print per tap, even a slow one
+
+        def printed(where: str) -> None:
             log.info("receipt printed to %s", where)
-            self.receipt.show_print_result(Text("✔ 已打印", "✔ Printed"), self.language)
-        except OSError as error:
+            if self.receipt.receipt is receipt:
+                self.receipt.show_print_result(Text("✔ 已打印", "✔ Printed"), self.language)
+
+        def failed(error: Exception) -> None:
             log.error("receipt not printed: %s", error)
-            self.receipt.show_print_result(
-                Text("打印机不可用,请拍照或扫码保存", "No printer: scan the code instead"),
-                self.language,
-            )
+            if self.receipt.receipt is receipt:
+                self.receipt.show_print_result(
+                    Text("打印机不可用,请拍照或扫码保存", "No printer: scan the code instead"),
+                    self.language,
+                )
+
+        run_in_background(
+            lambda: print_receipt(receipt, config.printer_name, config.receipt_pdf_dir),
+            printed,
+            failed,
+            self,
+        )
 
     def _to_rating(self) -> None:
         self.receipt.wipe()

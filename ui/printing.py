@@ -1,4 +1,5 @@
-"""Printing the receipt (QtPrintSupport): to the configured printer queue, or to a PDF
+"""Printing the receipt (QtPrintSupport; runs on the background worker, as QPainter on a
+QPrinter may): to the configured printer queue, or to a PDF
 in the data directory when the terminal has no printer.
 
 The receipt carries no personal data: service, tracking number, date, what happens next,
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import qrcode
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from kiosk.submission import Receipt
 from ui.theme import FONT_FAMILIES
+from ui.widgets import paint_qr, qr_matrix
 
 RECEIPT_WIDTH_MM = 80  # a common thermal receipt roll; A4 printers print it top-left
 
@@ -80,18 +81,8 @@ def _paint(painter: QPainter, printer: QPrinter, receipt: Receipt) -> None:
     text(f"办件编号 Tracking number:\n{receipt.grouped_tracking_number}", 12, bold=True)
     text(f"提交时间 Submitted: {receipt.submitted_at:%Y-%m-%d %H:%M}", 9)
     text(f"{receipt.next_steps.zh}\n{receipt.next_steps.en}", 9)
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
-    code.add_data(receipt.status_url)
-    code.make(fit=True)
-    matrix = code.get_matrix()
     side = 30 * dots_per_mm
-    cell = side / len(matrix)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor("black"))
-    for row, line in enumerate(matrix):
-        for column, dark in enumerate(line):
-            if dark:
-                painter.drawRect(QRectF(column * cell, y + row * cell, cell + 0.5, cell + 0.5))
+    paint_qr(painter, qr_matrix(receipt.status_url, border=2), 0, y, side)
     y += side + 2 * dots_per_mm
     painter.setPen(QColor("black"))
     text("扫码查询办理进度 Scan to follow progress", 8)

@@ -87,6 +87,24 @@ class Keypad(QWidget):
         self.changed.emit(self._digits)
 
 
+def qr_matrix(data: str, border: int = 4) -> list[list[bool]]:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
+    code.add_data(data)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def paint_qr(painter: QPainter, matrix: list[list[bool]], x: float, y: float, side: float) -> None:
+    """Dark modules as squares on whatever the painter draws on (screen or printer)."""
+    cell = side / len(matrix)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("black"))
+    for row, line in enumerate(matrix):
+        for column, dark in enumerate(line):
+            if dark:
+                painter.drawRect(QRectF(x + column * cell, y + row * cell, cell + 0.5, cell + 0.5))
+
+
 class QrCodeWidget(QWidget):
     """Paints a QR code from the `qrcode` package's module matrix (no image library)."""
 
@@ -97,10 +115,7 @@ class QrCodeWidget(QWidget):
         self.setFixedSize(QSize(side_px, side_px))
 
     def set_data(self, data: str) -> None:
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-        code.add_data(data)
-        code.make(fit=True)
-        self._matrix = code.get_matrix()
+        self._matrix = qr_matrix(data)
         self.update()
 
     def clear(self) -> None:
@@ -110,13 +125,5 @@ class QrCodeWidget(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("white"))
-        if not self._matrix:
-            return
-        modules = len(self._matrix)
-        cell = self._side / modules
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("black"))
-        for row, line in enumerate(self._matrix):
-            for column, dark in enumerate(line):
-                if dark:
-                    painter.drawRect(QRectF(column * cell, row * cell, cell + 0.5, cell + 0.5))
+        if self._matrix:
+            paint_qr(painter, self._matrix, 0, 0, self._side)

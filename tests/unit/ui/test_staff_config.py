@@ -177,6 +177,7 @@ def test_the_receipt_prints_to_pdf_when_there_is_no_printer(qtbot, tmp_path):
     receipt = core.submit(run)
     window._show_receipt(run, receipt)
     tap(qtbot, window, "receipt_print")
+    qtbot.waitUntil(lambda: "已打印" in window.receipt.print_button.text(), timeout=5000)
     pdf = tmp_path / "receipts" / f"receipt-{receipt.tracking_number}.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2000
     assert "已打印" in window.receipt.print_button.text()
