@@ -264,15 +264,19 @@ DEMO_STAFF_PIN = "246810"  # only ever set by `kiosk run --demo` on a store with
 EXIT_INVALID = 1
 
 
+def _print_problems(heading: str, error) -> None:
+    print(heading, file=sys.stderr)
+    for problem in error.problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
 def cmd_services_validate(args: argparse.Namespace) -> int:
     from kiosk.catalog import CatalogError, load_catalog_file
 
     try:
         catalog = load_catalog_file(Path(args.file))
     except CatalogError as error:
-        print(f"{args.file}: INVALID, {len(error.problems)} problem(s):", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _print_problems(f"{args.file}: INVALID, {len(error.problems)} problem(s):", error)
         return EXIT_INVALID
     print(
         f"{args.file}: OK, catalog version {catalog.catalog_version}, "
@@ -323,9 +327,7 @@ def cmd_services_import(args: argparse.Namespace) -> int:
         print(f"kiosk services import: cannot read {args.file}: {error}", file=sys.stderr)
         return EXIT_INVALID
     except CatalogError as error:
-        print(f"{args.file}: refused; the kiosk keeps its current catalog:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _print_problems(f"{args.file}: refused; the kiosk keeps its current catalog:", error)
         return EXIT_INVALID
     print(f"installed catalog version {catalog.catalog_version}, {len(catalog.services)} services")
     return EXIT_OK

@@ -199,11 +199,7 @@ class KioskCore:
         own queue. Call off the GUI thread."""
         local = self.queue.state_of(tracking_number)
         try:
-            response = requests.get(
-                f"{self.config.backend_url.rstrip('/')}/api/v1/submissions/{tracking_number}",
-                headers={"Authorization": f"Bearer {self.config.backend_token}"},
-                timeout=self.config.sync_timeout_s,
-            )
+            response = self._backend_get(f"/api/v1/submissions/{tracking_number}")
             if response.status_code == 200:
                 status = str(response.json().get("status", "received"))
                 text = STATUS_TEXT.get(status, STATUS_TEXT["received"])
@@ -220,11 +216,7 @@ class KioskCore:
     ) -> str:
         """Queue a 好差评 rating; it needs no session (the card may be out already)."""
         payload = rating_payload(rated_service, tracking_number, level, reasons)
-        try:
-            number = enqueue_rating(self.queue, self.config.kiosk_number, payload)
-        except (QueueFull, sqlite3.OperationalError) as error:
-            log.warning("rating not stored: %s", type(error).__name__)
-            raise
+        number = enqueue_rating(self.queue, self.config.kiosk_number, payload)
         self.sync.trigger()
         return number
 
@@ -247,17 +239,21 @@ class KioskCore:
         self.audit.record("catalog_installed", f"version {catalog.catalog_version}")
         return catalog
 
+    def _backend_get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
+        """A GET to the backend with this kiosk's token (off the GUI thread)."""
+        return requests.get(
+            self.config.backend_url.rstrip("/") + path,
+            headers={"Authorization": f"Bearer {self.config.backend_token}", **(headers or {})},
+            timeout=self.config.sync_timeout_s,
+        )
+
     def pull_catalog(self) -> str:
         """Fetch the catalog from the backend (ETag). Returns "unchanged" or "installed";
         raises CatalogError (kept the last good one) or requests.RequestException."""
-        headers = {"Authorization": f"Bearer {self.config.backend_token}"}
+        headers = {}
         if (etag := self.catalog_store.etag) and self.catalog_store.path.exists():
             headers["If-None-Match"] = etag
-        response = requests.get(
-            f"{self.config.backend_url.rstrip('/')}/api/v1/catalog",
-            headers=headers,
-            timeout=self.config.sync_timeout_s,
-        )
+        response = self._backend_get("/api/v1/catalog", headers)
         if response.status_code == 304:
             self.audit.record("catalog_pull", "unchanged")
             return "unchanged"

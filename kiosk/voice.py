@@ -118,7 +118,8 @@ class EspeakVoice:
     def _note_failure(self) -> None:
         """A previous utterance that ended in error (no sound device): tell staff."""
         process = self._process
-        if process is not None and process.poll() not in (None, 0) and process.returncode > 0:
+        # A positive code is espeak-ng's own failure; negative ones are our kills.
+        if process is not None and (process.poll() or 0) > 0:
             self.status = f"espeak-ng exited {process.returncode} (no audio output?)"
 
     def stop(self) -> None:

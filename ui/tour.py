@@ -16,8 +16,12 @@ from PySide6.QtWidgets import QApplication
 from drivers import id_number as idn
 from drivers.identity import Identity
 from drivers.pcsc.service import CardIdentified
-from kiosk.events import CardProblem, ReaderStatusChanged
-from kiosk.messages import READER_STATE, card_problem
+from kiosk.catalog import DateStep
+from kiosk.events import CardProblem, CardVerified, ReaderStatusChanged
+from kiosk.flow import offered_dates
+from kiosk.messages import READER_STATE, VERIFY_EXPIRED, VERIFY_VALID, card_problem
+from kiosk.staff import PinCheck
+from kiosk.submission import tracking_number_maker
 from ui.background import wait_for_background_work
 
 READER = "Virtual PCD 00 00"
@@ -53,8 +57,9 @@ def start_session(window, identity: Identity) -> None:
     )
 
 
-def walk_service(window, app: QApplication, service_id: str,
-                 answers: dict[str, object]) -> Iterator[str]:
+def walk_service(
+    window, app: QApplication, service_id: str, answers: dict[str, object]
+) -> Iterator[str]:
     """Choose a service on the home screen and answer each step; yields step names."""
     window.home.service_chosen.emit(service_id)
     settle(app)
@@ -115,8 +120,10 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     start_session(window, ELDER)
     settle(app)
     yield from walk_service(
-        window, app, "senior_allowance", {"residence": True, "payment": "card_account",
-                                          "phone": "13812345678"}
+        window,
+        app,
+        "senior_allowance",
+        {"residence": True, "payment": "card_account", "phone": "13812345678"},
     )
     window._to_rating()
     window.rating.skipped.emit()
@@ -136,9 +143,6 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
 
     start_session(window, ELDER)
     settle(app)
-    from kiosk.catalog import DateStep
-    from kiosk.flow import offered_dates
-
     service = next(s for s in core.catalog.services if s.id == "assisted_service_booking")
     date_step = next(s for s in service.steps if isinstance(s, DateStep))
     first_day = offered_dates(date_step, today)[0].isoformat()
@@ -146,8 +150,13 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
         window,
         app,
         "assisted_service_booking",
-        {"matter": "pension", "day": first_day, "slot": "morning", "home_visit": False,
-         "phone": "13812345678"},
+        {
+            "matter": "pension",
+            "day": first_day,
+            "slot": "morning",
+            "home_visit": False,
+            "phone": "13812345678",
+        },
     )
     window._to_rating()
     window.rating.skipped.emit()
@@ -182,8 +191,6 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
 
     start_session(window, YOUNGER)
     settle(app)
-    from kiosk.submission import tracking_number_maker
-
     number = tracking_number_maker("0001")(today, 1)
     yield from walk_service(window, app, "progress_query", {"tracking": number})
     yield "result-status"
@@ -212,7 +219,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     window.show_staff()
     settle(app)
     yield "staff-pin"
-    window._pin_checked(_unlocked())
+    window._pin_checked(PinCheck(ok=True))  # PIN entry itself is tested with taps
     settle(app)
     for key in ("queue", "services", "terminal", "audit"):
         window.staff.show_section(key)
@@ -224,9 +231,6 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     window.show_attract()
     settle(app)
     yield "verifier-waiting"
-    from kiosk.events import CardVerified
-    from kiosk.messages import VERIFY_EXPIRED, VERIFY_VALID
-
     window._on_event(CardVerified(True, VERIFY_VALID, ELDER.masked_name(), "card valid"))
     settle(app)
     yield "verifier-valid"
@@ -238,12 +242,6 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     core.settings.terminal_mode = "service"
     window.show_attract()
     settle(app)
-
-
-def _unlocked():
-    from kiosk.staff import PinCheck
-
-    return PinCheck(ok=True)
 
 
 def run_tour(window, app: QApplication, at_each_stop: Callable[[str], None]) -> list[str]:
