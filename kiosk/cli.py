@@ -15,7 +15,7 @@ from pathlib import Path
 import requests
 
 from drivers.simulated.faults import PROFILES
-from kiosk.config import KioskConfig
+from kiosk.config import DEMO_IDENTITY, KioskConfig, default_data_dir
 
 log = logging.getLogger("kiosk")
 
@@ -41,11 +41,23 @@ ADVICE = {
 }
 
 
+EXIT_STORE = 4  # the data directory or the store cannot be used (one clear message)
+
+
 def _config(args: argparse.Namespace) -> KioskConfig:
     overrides = {}
     if getattr(args, "backend_url", None):
         overrides["backend_url"] = args.backend_url
-    return KioskConfig.load(args.data_dir, **overrides)
+    try:
+        config = KioskConfig.load(args.data_dir, **overrides)
+    except (TypeError, ValueError) as error:
+        raise SystemExit(f"kiosk {args.command}: {error}") from error
+    if getattr(args, "demo", False) and not config.enrolled:
+        # The demo pairs with the mock backend it starts; a real identity is never replaced.
+        config = config.replace(**DEMO_IDENTITY)
+    for problem in config.problems:
+        log.warning("%s", problem)
+    return config
 
 
 # -- card ---------------------------------------------------------------------------------
@@ -53,11 +65,12 @@ def _config(args: argparse.Namespace) -> KioskConfig:
 
 def cmd_card_read(args: argparse.Namespace) -> int:
     from drivers.errors import CardError
-    from drivers.pcsc.service import read_first_card
+    from drivers.pcsc.service import read_first_card_within
     from drivers.ssc_profile import SocialSecurityCardProfile
 
+    timeout_s = _config(args).card_read_timeout_s
     try:
-        reader, identity, apdus = read_first_card(SocialSecurityCardProfile())
+        reader, identity, apdus = read_first_card_within(SocialSecurityCardProfile(), timeout_s)
     except CardError as error:
         print(f"kiosk card read: {ADVICE.get(error.kind, error.kind)} ({error})", file=sys.stderr)
         return EXIT_BY_KIND.get(error.kind, 1)
@@ -132,21 +145,20 @@ def cmd_card_hold(args: argparse.Namespace) -> int:
 def cmd_backend(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_backend import create_app
+    from mock_backend import create_app, parse_kiosk_spec
 
-    db = args.db or str(KioskConfig.load(args.data_dir).data_dir / "backend.db")
-    tokens = None
-    if args.token:
-        tokens = {}
-        for pair in args.token:
-            kiosk_id, _, token = pair.partition("=")
-            if not kiosk_id or not token:
-                print("kiosk backend: --token takes KIOSK_ID=TOKEN", file=sys.stderr)
-                return EXIT_USAGE
-            tokens[token] = kiosk_id
+    db = args.db or str((args.data_dir or default_data_dir()) / "backend.db")
+    kiosks = None
+    if args.kiosk:
+        try:
+            kiosks = [parse_kiosk_spec(spec) for spec in args.kiosk]
+            app = create_app(db, kiosks=kiosks)  # checks the registry as a whole
+        except ValueError as error:
+            print(f"kiosk backend: --kiosk: {error}", file=sys.stderr)
+            return EXIT_USAGE
     app = create_app(
         db,
-        tokens=tokens,
+        kiosks=kiosks,
         catalog_path=args.catalog,
         answer_delay_s=args.answer_delay_ms / 1000,
     )
@@ -155,46 +167,45 @@ def cmd_backend(args: argparse.Namespace) -> int:
 
 
 def cmd_queue_status(args: argparse.Namespace) -> int:
-    from offline_cache import PayloadSealer, SubmissionQueue, open_database
+    from kiosk.outbox import open_queue
 
-    config = _config(args)
-    queue = SubmissionQueue(
-        open_database(config.store_path), PayloadSealer.from_key_file(config.key_path)
-    )
+    queue = open_queue(_config(args))
     counts = queue.counts()
     record = dataclasses.asdict(counts)
+    record["key_problem"] = str(queue.key_problem) if queue.key_problem else None
+    record["epoch"] = queue.epoch
     if args.json:
         print(json.dumps(record))
     else:
         for key, value in record.items():
             print(f"{key:22} {value}")
+    if queue.key_problem is not None:
+        print(f"kiosk queue status: {queue.key_problem}", file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from kiosk.sync import SyncEngine
-    from offline_cache import PayloadSealer, SubmissionQueue, open_database
+    from kiosk.outbox import open_queue, sync_engine
 
     config = _config(args)
-    queue = SubmissionQueue(
-        open_database(config.store_path), PayloadSealer.from_key_file(config.key_path)
-    )
-    queue.recover_in_flight()
-    engine = SyncEngine(
-        queue,
-        config.backend_url,
-        config.kiosk_id,
-        config.backend_token,
-        timeout_s=config.sync_timeout_s,
-        retention_days=config.retention_days,
-    )
+    if not config.enrolled:
+        print(f"kiosk sync: {config.enrolment_problem}", file=sys.stderr)
+        return EXIT_INVALID
+    queue = open_queue(config)
+    if queue.key_problem is not None:
+        print(f"kiosk sync: nothing can be sent: {queue.key_problem}", file=sys.stderr)
+        return EXIT_INVALID
+    # No recover_in_flight here: rows in flight belong to the running kiosk's sync
+    # thread; claiming is atomic, so the two senders never take the same row.
+    engine = sync_engine(config, queue)
     report = engine.sync_once(force=True)
     counts = queue.counts()
     print(
         f"sent {report.sent}, failed {report.failed}, quarantined {report.quarantined}, "
         f"still unsent {counts.unsent}" + (f" ({report.error})" if report.error else "")
     )
-    return EXIT_OK if not report.failed else 1
+    return EXIT_OK if not (report.failed or report.held_s) else 1
 
 
 # -- GUI ----------------------------------------------------------------------------------
@@ -350,15 +361,33 @@ def cmd_services_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_staff_set_pin(args: argparse.Namespace) -> int:
+    """A new PIN needs the current one (its tries count towards the lockout), unless the
+    caller is root: whoever can read the store as root owns the kiosk anyway."""
     import getpass
 
     core = _offline_core(args)
+    needs_current = core.pin.is_set and os.geteuid() != 0
     if args.stdin:
+        current = sys.stdin.readline().strip() if needs_current else ""
         pin = sys.stdin.readline().strip()
     else:
-        pin = getpass.getpass("new staff PIN (4-8 digits): ")
+        current = getpass.getpass("current staff PIN: ") if needs_current else ""
+        pin = getpass.getpass("new staff PIN (6-8 digits): ")
         if getpass.getpass("again: ") != pin:
             print("the two PINs differ; nothing changed", file=sys.stderr)
+            return EXIT_INVALID
+    if needs_current:
+        check = core.pin.check(current)
+        if not check.ok:
+            why = (
+                f"locked for {check.locked_for_s:.0f} s"
+                if check.locked
+                else f"{check.attempts_left} tries left before a lock"
+            )
+            print(
+                f"kiosk staff set-pin: the current PIN is wrong ({why}); nothing changed",
+                file=sys.stderr,
+            )
             return EXIT_INVALID
     try:
         core.pin.set_pin(pin)
@@ -374,6 +403,134 @@ def cmd_staff_audit(args: argparse.Namespace) -> int:
     for at, action, detail in reversed(core.audit.entries(args.limit)):
         print(f"{at}  {action:24} {detail}")
     return EXIT_OK
+
+
+def _read_passphrase(args: argparse.Namespace, confirm: bool) -> str:
+    import getpass
+
+    if args.passphrase_file:
+        return Path(args.passphrase_file).read_text(encoding="utf-8").strip()
+    passphrase = getpass.getpass("backup passphrase: ")
+    if confirm and getpass.getpass("again: ") != passphrase:
+        raise ValueError("the two passphrases differ")
+    return passphrase
+
+
+def cmd_keys_backup(args: argparse.Namespace) -> int:
+    """Write the queue key sealed under a passphrase (keep it off the kiosk)."""
+    from offline_cache import BackupError, KeyProblem
+    from offline_cache.keys import backup_key, read_key
+
+    config = _config(args)
+    try:
+        key = read_key(config.key_path)
+        backup = backup_key(key, _read_passphrase(args, confirm=True))
+    except (KeyProblem, BackupError, ValueError, OSError) as error:
+        print(f"kiosk keys backup: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    target = Path(args.file)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(backup.document)
+    print(f"queue key {backup.fingerprint} backed up to {target} (sealed with the passphrase)")
+    return EXIT_OK
+
+
+def cmd_keys_restore(args: argparse.Namespace) -> int:
+    """Put a backed-up key back. Refused when it is not the key the store was sealed with:
+    that would only make the waiting rows unreadable for good."""
+    from kiosk.outbox import open_queue
+    from offline_cache import BackupError
+    from offline_cache.keys import fingerprint, restore_key, write_key_file
+
+    config = _config(args)
+    try:
+        key = restore_key(Path(args.file).read_bytes(), _read_passphrase(args, confirm=False))
+    except (BackupError, ValueError, OSError) as error:
+        print(f"kiosk keys restore: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    queue = open_queue(config)
+    expected = queue.store.meta("key_fingerprint")
+    if expected is not None and expected != fingerprint(key) and queue.key_problem is not None:
+        print(
+            f"kiosk keys restore: this backup holds key {fingerprint(key)}, but the store "
+            f"was sealed with {expected}; find the backup of {expected}. Nothing changed.",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    write_key_file(config.key_path, key)
+    if not queue.reload_key():
+        print(f"kiosk keys restore: {queue.key_problem}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"queue key {fingerprint(key)} restored; {queue.counts().unsent} row(s) can be sent")
+    return EXIT_OK
+
+
+def cmd_keys_status(args: argparse.Namespace) -> int:
+    from kiosk.outbox import open_queue
+
+    queue = open_queue(_config(args))
+    expected = queue.store.meta("key_fingerprint")
+    if queue.key_problem is not None:
+        print(f"FAIL queue key: {queue.key_problem}")
+        return EXIT_INVALID
+    print(f"OK   queue key {expected} matches the store")
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Complete villager sessions through the real core (see kiosk/simulate.py)."""
+    import secrets
+
+    from kiosk.core import KioskCore
+    from kiosk.simulate import Simulation, identities_from_csv, run_simulation
+
+    config = _config(args)
+    people = None
+    if args.identities:
+        try:
+            people = identities_from_csv(Path(args.identities))
+        except (OSError, ValueError) as error:
+            print(f"kiosk simulate: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    core = KioskCore(config, training=args.training)
+    staff_pin = args.staff_pin
+    if args.staff and staff_pin is None:
+        if core.pin.is_set:
+            print(
+                "kiosk simulate: a staff PIN is set; give it with --staff-pin to mix in "
+                "sign-ins (wrong tries lock the staff screen for 5 minutes)",
+                file=sys.stderr,
+            )
+        else:
+            staff_pin = f"{secrets.randbelow(10**6):06d}"
+            core.pin.set_pin(staff_pin)
+            print(f"kiosk simulate: staff PIN set to {staff_pin} (none was set)", file=sys.stderr)
+    services = [s for s in (args.services or "").split(",") if s] or None
+    try:
+        simulation = Simulation(
+            core,
+            sessions=args.sessions,
+            services=services,
+            seed=args.seed,
+            staff=args.staff,
+            staff_pin=staff_pin,
+            identities=people,
+            stream=sys.stdout if args.stream else None,
+            pause_s=args.pause_ms / 1000,
+        )
+    except ValueError as error:
+        core.stop()
+        print(f"kiosk simulate: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    summary = run_simulation(core, simulation, args.drain_s)
+    record = summary.as_json()
+    if args.stream:
+        print(json.dumps({"event": "summary", **record}, ensure_ascii=False))
+    else:
+        print(json.dumps(record, ensure_ascii=False, indent=1))
+    healthy = summary.sync_loop_alive and summary.queue.get("quarantined", 0) == 0
+    return EXIT_OK if healthy else 1
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
@@ -452,10 +609,11 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument("--port", type=int, default=8765)
     backend.add_argument("--db", default=None)
     backend.add_argument(
-        "--token",
+        "--kiosk",
         action="append",
-        metavar="KIOSK_ID=TOKEN",
-        help="a kiosk's bearer token (repeatable; default: the dev pairing kiosk-0001)",
+        metavar="ID:NUMBER:TOKEN",
+        help="an enrolled kiosk: id, 4-digit number, bearer token (repeatable; default: "
+        "the demo pairing kiosk-0001:0001:dev-token-kiosk-0001)",
     )
     backend.add_argument("--catalog", type=Path, default=None, help="service catalog JSON")
     backend.add_argument(
@@ -508,6 +666,43 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=50)
     audit.set_defaults(func=cmd_staff_audit)
 
+    simulate = commands.add_parser(
+        "simulate", help="run villager sessions through the real core (soak test, training)"
+    )
+    simulate.add_argument("--sessions", type=int, required=True)
+    simulate.add_argument("--services", help="comma-separated service ids (default: the menu)")
+    simulate.add_argument("--seed", type=int, default=None)
+    simulate.add_argument(
+        "--training", action="store_true", help="mark submissions as training (培训)"
+    )
+    simulate.add_argument(
+        "--staff", action="store_true", help="mix in staff actions on another thread"
+    )
+    simulate.add_argument("--staff-pin", help="the staff PIN, for right and wrong sign-ins")
+    simulate.add_argument("--identities", help="CSV of name,id_number,phone")
+    simulate.add_argument(
+        "--stream", action="store_true", help="one JSON line per durable event, then the summary"
+    )
+    simulate.add_argument("--pause-ms", type=float, default=0.0, help="between sessions")
+    simulate.add_argument(
+        "--drain-s", type=float, default=30.0, help="wait this long for the queue to empty"
+    )
+    simulate.add_argument("--backend-url")
+    simulate.set_defaults(func=cmd_simulate)
+
+    keys = commands.add_parser("keys", help="the queue key: back it up, restore it")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    for name, func, text in (
+        ("backup", cmd_keys_backup, "write the key sealed under a passphrase"),
+        ("restore", cmd_keys_restore, "put a backed-up key back"),
+    ):
+        sub = key_commands.add_parser(name, help=text)
+        sub.add_argument("file")
+        sub.add_argument("--passphrase-file", help="read the passphrase from this file")
+        sub.set_defaults(func=func)
+    key_status = key_commands.add_parser("status", help="does the key match the store?")
+    key_status.set_defaults(func=cmd_keys_status)
+
     shots = commands.add_parser("screenshots", help="render every screen to PNG")
     shots.add_argument("--out", required=True)
     shots.set_defaults(func=cmd_screenshots)
@@ -515,12 +710,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from offline_cache import StoreError
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return args.func(args)
+    try:
+        return args.func(args)
+    except StoreError as error:
+        # A read-only or foreign data directory, a store from newer software: one clear
+        # line with the fix, not a traceback.
+        print(f"kiosk {args.command}: {error}", file=sys.stderr)
+        return EXIT_STORE
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,19 +30,14 @@ from kiosk.catalog import CatalogError, CatalogModel, CatalogStore, PolicyModel,
 from kiosk.config import KioskConfig
 from kiosk.faults import crashpoint
 from kiosk.flow import FlowRun, check_eligibility, matching_policies
+from kiosk.outbox import open_queue, sync_engine
 from kiosk.rating import rating_payload
 from kiosk.session import Session
 from kiosk.staff import AuditLog, PinGuard, StaffSettings
 from kiosk.submission import Receipt, enqueue_rating, enqueue_submission
-from kiosk.sync import SyncEngine, SyncReport
+from kiosk.sync import SyncReport
 from kiosk.text import Text
-from offline_cache import (
-    PayloadSealer,
-    QueueFull,
-    QueueLimits,
-    SubmissionQueue,
-    open_database,
-)
+from offline_cache import QueueFull, QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -76,39 +70,41 @@ NOT_FOUND = Text(
 )
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with the kiosk itself, for the staff screen and doctor."""
+
+    message: Text  # for staff, short
+    detail: str  # what exactly, and the fix
+
+
 class KioskCore:
-    def __init__(self, config: KioskConfig) -> None:
+    def __init__(self, config: KioskConfig, *, training: bool = False) -> None:
         self.config = config
+        self.training = training  # kiosk simulate --training: submissions marked 培训
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
         self._session: Session | None = None
         self._run: FlowRun | None = None
         self.reader_status: events.ReaderStatusChanged | None = None
-        self.db = open_database(config.store_path)
-        self.audit = AuditLog(self.db)
-        self.pin = PinGuard(self.db, self.audit)
-        self.settings = StaffSettings(self.db, self.audit)
+        self.queue = open_queue(config)
+        self.store = self.queue.store
+        self.audit = AuditLog(self.store)
+        if self.store.repair is not None:
+            self.audit.record("store_repaired", self.store.repair.summary[:500])
+        self.pin = PinGuard(self.store, self.audit)
+        self.settings = StaffSettings(self.store, self.audit)
         self.catalog_store = CatalogStore(config.data_dir)
         active = self.catalog_store.load()
         self.catalog: CatalogModel = active.catalog
         self._catalog_problem = active.problem
-        self.queue = SubmissionQueue(
-            self.db,
-            PayloadSealer.from_key_file(config.key_path),
-            QueueLimits(config.max_unsent_rows, config.min_free_disk_mb * 2**20),
-        )
-        self.sync = SyncEngine(
+        self.sync = sync_engine(
+            config,
             self.queue,
-            config.backend_url,
-            config.kiosk_id,
-            config.backend_token,
-            timeout_s=config.sync_timeout_s,
-            retry_base_s=config.retry_base_s,
-            retry_cap_s=config.retry_cap_s,
-            interval_s=config.sync_interval_s,
-            retention_days=config.retention_days,
             on_finished=self._on_sync_finished,
             on_progress=lambda done, total: self._emit(events.SyncProgress(done, total)),
+            on_problem=lambda detail: self._alert_staff(messages.SYNC_PROBLEM, detail),
+            heartbeat=True,
         )
         self.cards = CardReaderService(
             SocialSecurityCardProfile(),
@@ -132,13 +128,31 @@ class KioskCore:
             log.info("%d submission(s) were in flight at the last stop; sending again", recovered)
         self.cards.start()
         self.sync.start()
+        for problem in self.problems():
+            self._alert_staff(problem.message, problem.detail)
+
+    def problems(self) -> list[Problem]:
+        """What is wrong with this kiosk now: configuration, enrolment, the store, the key,
+        the sync loop, the catalog. Each names the fix."""
+        found = [Problem(messages.CONFIG_PROBLEM, str(problem)) for problem in self.config.problems]
+        if not self.config.enrolled:
+            found.append(Problem(messages.NOT_ENROLLED, self.config.enrolment_problem))
+        if self.store.repair is not None:
+            found.append(Problem(messages.STORE_REPAIRED, self.store.repair.summary))
+        if self.queue.key_problem is not None:
+            found.append(Problem(messages.KEY_PROBLEM, str(self.queue.key_problem)))
+        elif self.queue.epoch is None:
+            found.append(Problem(messages.NO_EPOCH, self.queue.refusal() or ""))
+        if self.sync.problem:
+            found.append(Problem(messages.SYNC_PROBLEM, self.sync.problem))
         if self._catalog_problem:
-            self._alert_staff(
-                Text(
-                    "业务目录文件损坏,已改用内置目录。", "Catalog damaged; using the built-in one."
-                ),
-                self._catalog_problem,
-            )
+            found.append(Problem(messages.CATALOG_DAMAGED, self._catalog_problem))
+        return found
+
+    def present_card(self, event: CardEvent) -> None:
+        """A card event from outside the device thread (simulated villagers, training):
+        handled exactly as the device thread's own."""
+        self._on_card_event(event)
 
     def stop(self) -> None:
         self.cards.stop()
@@ -216,6 +230,9 @@ class KioskCore:
     ) -> str:
         """Queue a 好差评 rating; it needs no session (the card may be out already)."""
         payload = rating_payload(rated_service, tracking_number, level, reasons)
+        if self.training:
+            payload["training"] = True
+        self._check_can_accept()
         number = enqueue_rating(self.queue, self.config.kiosk_number, payload)
         self.sync.trigger()
         return number
@@ -279,19 +296,31 @@ class KioskCore:
         with self._lock:
             if run is not self._run or run.session.ended:
                 raise RuntimeError("this session has already ended")
-            try:
-                receipt = enqueue_submission(
-                    run, self.queue, self.config.kiosk_number, self.config.public_status_url
-                )
-            except QueueFull as error:
-                self._alert_staff(messages.QUEUE_FULL_STAFF, str(error))
-                raise
-            except sqlite3.OperationalError as error:  # "database or disk is full"
-                self._alert_staff(messages.QUEUE_FULL_STAFF, f"store write failed: {error}")
-                raise QueueFull(str(error)) from error
+        try:
+            self._check_can_accept()
+            receipt = enqueue_submission(
+                run,
+                self.queue,
+                self.config.kiosk_number,
+                self.config.public_status_url,
+                training=self.training,
+            )
+        except QueueFull as error:
+            self._alert_staff(messages.QUEUE_FULL_STAFF, str(error))
+            raise
         crashpoint("after_enqueue")
         self.sync.trigger()
         return receipt
+
+    def _check_can_accept(self) -> None:
+        """Refuse what the kiosk could not deliver exactly once: no enrolled identity, no
+        usable key, no epoch for tracking numbers (asked of the backend once here)."""
+        if not self.config.enrolled:
+            raise QueueUnavailable(f"kiosk not enrolled: {self.config.enrolment_problem}")
+        if self.queue.epoch is None:
+            self.sync.fetch_epoch()
+        if self.queue.key_problem is not None:
+            self.queue.reload_key()
 
     def _alert_staff(self, message: Text, detail: str) -> None:
         log.error("staff alert: %s (%s)", message.en, detail)

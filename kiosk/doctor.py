@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import shutil
+import sqlite3
 import subprocess
 from dataclasses import dataclass
 
@@ -10,9 +14,12 @@ import requests
 
 from drivers.errors import CardError, NoCard
 from drivers.pcsc.context import PcscContext
-from drivers.pcsc.service import read_first_card
+from drivers.pcsc.service import read_first_card_within
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk.config import KioskConfig
+from kiosk.outbox import heartbeat_path
+from offline_cache import SCHEMA_VERSION, KeyProblem, Store
+from offline_cache.keys import fingerprint, read_key
 
 
 @dataclass
@@ -23,7 +30,7 @@ class Check:
     fix: str = ""
 
 
-def check_pcsc() -> list[Check]:
+def check_pcsc(card_read_timeout_s: float = 3.0) -> list[Check]:
     try:
         context = PcscContext()
     except CardError as error:
@@ -56,7 +63,9 @@ def check_pcsc() -> list[Check]:
         return checks
     checks.append(Check("card reader", True, detail))
     try:
-        reader, identity, apdus = read_first_card(SocialSecurityCardProfile())
+        reader, identity, apdus = read_first_card_within(
+            SocialSecurityCardProfile(), card_read_timeout_s
+        )
     except NoCard:
         checks.append(Check("card readable", True, "no card inserted (insert one to test it)"))
     except CardError as error:
@@ -93,8 +102,148 @@ def check_backend(config: KioskConfig) -> Check:
     )
 
 
+def check_configuration(config: KioskConfig) -> list[Check]:
+    checks = [
+        Check(
+            "configuration",
+            not config.problems,
+            "; ".join(str(p) for p in config.problems) or "kiosk.toml: every value valid",
+            "correct the values named in kiosk.toml (kiosk doctor names each); the kiosk "
+            "runs on the defaults meanwhile",
+        )
+    ]
+    checks.append(
+        Check(
+            "enrolment",
+            config.enrolled,
+            f"kiosk {config.kiosk_id} number {config.kiosk_number}"
+            if config.enrolled
+            else config.enrolment_problem,
+            ""
+            if config.enrolled
+            else "enrol the kiosk: kiosk_id, kiosk_number and "
+            "backend_token (or backend_token_file) in kiosk.toml",
+        )
+    )
+    return checks
+
+
+def check_store_and_key(config: KioskConfig) -> list[Check]:
+    """Read-only: doctor never creates, repairs or re-keys the store (the running kiosk
+    may have it open); it says what the kiosk will do and what staff must."""
+    path = config.store_path
+    if not path.exists():
+        return [Check("store", True, f"{path} not created yet (the kiosk creates it)")]
+    store = Store(path)
+    try:
+        problem = store.quick_check()
+        if problem != "ok":
+            return [
+                Check(
+                    "store",
+                    False,
+                    f"{path}: {problem}",
+                    "restart the kiosk: it sets the damaged file aside in damaged/ and "
+                    "salvages every readable row into a fresh store",
+                )
+            ]
+        version = store.read_one("PRAGMA user_version")[0]
+        tables = set(store.table_names())
+        recorded = store.meta("key_fingerprint") if "store_meta" in tables else None
+        waiting = store.read_one("SELECT COUNT(*) FROM outbox WHERE state != 'sent'")[0]
+        quarantined = store.read_one("SELECT COUNT(*) FROM outbox WHERE state = 'quarantined'")[0]
+    except sqlite3.DatabaseError as error:
+        return [Check("store", False, f"{path}: {error}", "restart the kiosk to repair it")]
+    finally:
+        store.close()
+    checks = [
+        Check(
+            "store",
+            version <= SCHEMA_VERSION,
+            f"schema {version}, integrity ok, {waiting} row(s) not yet sent, "
+            f"{quarantined} quarantined",
+            "" if version <= SCHEMA_VERSION else "upgrade the kiosk software",
+        )
+    ]
+    try:
+        key = read_key(config.key_path)
+    except KeyProblem as problem:
+        ok = recorded is None or waiting == 0
+        checks.append(
+            Check(
+                "queue key",
+                ok,
+                f"{problem}" + ("" if ok else f"; {waiting} row(s) need the key {recorded}"),
+                ""
+                if ok
+                else "restore the key: kiosk keys restore BACKUP (or put the "
+                "original queue.key back); never delete the store to get going again",
+            )
+        )
+        return checks
+    actual = fingerprint(key)
+    ok = recorded in (None, actual) or waiting == 0
+    mode = os.stat(config.key_path).st_mode & 0o777
+    checks.append(
+        Check(
+            "queue key",
+            ok and mode & 0o077 == 0,
+            f"fingerprint {actual}"
+            + ("" if ok else f", but the store expects {recorded}")
+            + ("" if mode & 0o077 == 0 else f"; mode {mode:o} lets others read it"),
+            ""
+            if ok and mode & 0o077 == 0
+            else "put back the key with fingerprint "
+            f"{recorded} (kiosk keys restore BACKUP); chmod 600 {config.key_path}",
+        )
+    )
+    return checks
+
+
+def check_sync_loop(config: KioskConfig) -> Check:
+    """The running kiosk's sync loop writes a heartbeat every few seconds."""
+    path = heartbeat_path(config)
+    try:
+        beat = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(beat["pid"])
+        at = dt.datetime.fromisoformat(beat["at"])
+    except FileNotFoundError:
+        return Check("sync loop", True, "no kiosk has run here yet")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return Check("sync loop", False, f"{path} unreadable: {error}", "restart the kiosk")
+    if not _process_alive(pid):
+        return Check("sync loop", True, f"kiosk not running (last heartbeat {beat['at']})")
+    age = (dt.datetime.now(dt.UTC) - at).total_seconds()
+    stale_after = 3 * config.sync_timeout_s + 60
+    if age > stale_after or age < -stale_after:
+        return Check(
+            "sync loop",
+            False,
+            f"kiosk pid {pid} runs, but its sync loop last beat {age:.0f} s ago",
+            "restart the kiosk (systemctl restart village-kiosk); send its log to support",
+        )
+    problem = beat.get("problem") or ""
+    return Check(
+        "sync loop",
+        not problem,
+        f"alive (pid {pid}, beat {age:.0f} s ago)" + (f"; {problem}" if problem else ""),
+        "" if not problem else "see the staff screen's alerts and the kiosk log",
+    )
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def check_disk(config: KioskConfig) -> Check:
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if not config.data_dir.exists():
+        return Check("free disk", True, f"{config.data_dir} not created yet")
     free_mb = shutil.disk_usage(config.data_dir).free // 2**20
     ok = free_mb >= config.min_free_disk_mb
     return Check(
@@ -145,4 +294,13 @@ def check_voices() -> Check:
 
 
 def run_checks(config: KioskConfig) -> list[Check]:
-    return [*check_pcsc(), check_backend(config), check_disk(config), check_fonts(), check_voices()]
+    return [
+        *check_configuration(config),
+        *check_store_and_key(config),
+        check_sync_loop(config),
+        *check_pcsc(config.card_read_timeout_s),
+        check_backend(config),
+        check_disk(config),
+        check_fonts(),
+        check_voices(),
+    ]

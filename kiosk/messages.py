@@ -59,9 +59,39 @@ QUEUE_FULL_VILLAGER = Text(
     "Please go to the service counter.",
 )
 QUEUE_FULL_STAFF = Text(
-    "离线队列已满或磁盘空间不足:新业务已暂停受理。请检查网络并立即同步。",
-    "Offline queue full or disk nearly full: new submissions are refused. Check the "
-    "network and sync now.",
+    "新业务已暂停受理(离线队列已满、磁盘空间不足,或本机未就绪)。详情见下。",
+    "New submissions are refused (offline queue full, disk nearly full, or the kiosk is "
+    "not ready). Details below.",
+)
+
+# Problems with the kiosk itself, for staff (the detail names the fix).
+CONFIG_PROBLEM = Text(
+    "配置文件 kiosk.toml 有错误的值,该项已改用默认值。",
+    "A wrong value in kiosk.toml; that setting runs on its default.",
+)
+NOT_ENROLLED = Text(
+    "本机尚未登记(终端编号、令牌),不能受理业务。",
+    "This kiosk is not enrolled (id, number, token): it cannot take submissions.",
+)
+STORE_REPAIRED = Text(
+    "本机数据库已损坏并已修复:损坏的文件已另存,请查看丢失情况。",
+    "The kiosk's store was damaged and repaired; the damaged file was kept. See what was lost.",
+)
+KEY_PROBLEM = Text(
+    "加密密钥缺失或不符:新业务已暂停,未上报的业务已保留。请恢复密钥。",
+    "The queue key is missing or wrong: new submissions are refused, waiting ones are kept. "
+    "Restore the key.",
+)
+NO_EPOCH = Text(
+    "本机需要先与平台联网一次,才能编排办件编号。",
+    "This kiosk must reach the platform once before it can number receipts.",
+)
+SYNC_PROBLEM = Text(
+    "上报程序出现问题,已自动重试。",
+    "The sync loop hit a problem; it retries by itself.",
+)
+CATALOG_DAMAGED = Text(
+    "业务目录文件损坏,已改用内置目录。", "Catalog damaged; using the built-in one."
 )
 
 # Verifier mode (验码一体机): a word and an icon, never colour alone.

@@ -15,16 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from kiosk.catalog import CatalogModel, ServiceModel
+from offline_cache import Store
 
 # scrypt at n=2**14, r=8 costs ~16 MiB and ~50 ms here: cheap for one staff login,
-# expensive for anyone who copied the store and tries all 10^6 PINs.
+# expensive for anyone who copied the store and tries all 10^6 PINs (a 4-digit PIN fell to
+# an offline search in 169 s, so at least 6 digits; the store is 0600 as well).
 SCRYPT_COST = {"n": 2**14, "r": 8, "p": 1}
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_S = 300.0
-PIN_LENGTHS = range(4, 9)
+PIN_LENGTHS = range(6, 9)
 
 TERMINAL_MODES = ("service", "verifier")
 TEXT_SIZES = ("standard", "large", "extra_large")
@@ -39,19 +39,21 @@ def _now_text() -> str:
 class AuditLog:
     """Every staff action, in order, with no personal data."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def record(self, action: str, detail: str = "") -> None:
-        self.db.execute(
-            "INSERT INTO audit_log (at, action, detail) VALUES (?, ?, ?)",
-            (_now_text(), action, detail),
-        )
+        """Write one row; inside a caller's transaction it commits or rolls back with it."""
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT INTO audit_log (at, action, detail) VALUES (?, ?, ?)",
+                (_now_text(), action, detail),
+            )
 
     def entries(self, limit: int = 50) -> list[tuple[str, str, str]]:
-        rows = self.db.execute(
+        rows = self.store.read(
             "SELECT at, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
+        )
         return [tuple(row) for row in rows]
 
 
@@ -70,65 +72,87 @@ class PinGuard:
     """The staff PIN as a salted scrypt hash; five wrong tries lock it for five minutes.
 
     The failure count and the lock are in the store, so a restart does not reset them.
-    `clock` is wall-clock seconds (it must survive restarts); tests pass their own.
+    The lock is also held on the monotonic clock, so a wall clock moved forward does not
+    lift it early, and a stored lock further ahead than LOCKOUT_S (the clock went back)
+    is cut to LOCKOUT_S. `clock` and `monotonic` are injectable for tests.
     """
 
     def __init__(
-        self, db: sqlite_utils.Database, audit: AuditLog, clock: Callable[[], float] = time.time
+        self,
+        store: Store,
+        audit: AuditLog,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.db = db
+        self.store = store
         self.audit = audit
         self.clock = clock
+        self.monotonic = monotonic
+        self._locked_until_monotonic = 0.0
 
     @property
     def is_set(self) -> bool:
-        return self.db.execute("SELECT 1 FROM staff_pin WHERE id = 1").fetchone() is not None
+        return self.store.read_one("SELECT 1 FROM staff_pin WHERE id = 1") is not None
 
     def set_pin(self, pin: str) -> None:
         if not (pin.isdigit() and len(pin) in PIN_LENGTHS):
-            raise ValueError("the PIN must be 4 to 8 digits")
+            raise ValueError(
+                f"the PIN must be {PIN_LENGTHS.start} to {PIN_LENGTHS.stop - 1} digits"
+            )
         salt = os.urandom(16)
         digest = hashlib.scrypt(pin.encode(), salt=salt, **SCRYPT_COST, dklen=32)
-        self.db.execute(
-            "INSERT OR REPLACE INTO staff_pin (id, salt, hash, cost, failed_attempts, "
-            "locked_until) VALUES (1, ?, ?, ?, 0, 0)",
-            (salt, digest, json.dumps(SCRYPT_COST)),
-        )
-        self.audit.record("pin_set")
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO staff_pin (id, salt, hash, cost, failed_attempts, "
+                "locked_until) VALUES (1, ?, ?, ?, 0, 0)",
+                (salt, digest, json.dumps(SCRYPT_COST)),
+            )
+            self.audit.record("pin_set")
+        self._locked_until_monotonic = 0.0
 
     def check(self, pin: str) -> PinCheck:
-        row = self.db.execute(
-            "SELECT salt, hash, cost, failed_attempts, locked_until FROM staff_pin WHERE id = 1"
-        ).fetchone()
+        row = self.store.read_one("SELECT salt, hash, cost FROM staff_pin WHERE id = 1")
         if row is None:
             return PinCheck(ok=False)
-        salt, stored, cost, failed, locked_until = row
-        now = self.clock()
-        if locked_until > now:
-            self.audit.record("login_refused_locked")
-            return PinCheck(ok=False, locked_for_s=locked_until - now)
-        if locked_until:  # the lock has run out: a fresh five tries
-            failed = 0
+        salt, stored, cost = row
+        # scrypt before the transaction: the store is not held for the 50 ms it takes.
         digest = hashlib.scrypt(pin.encode(), salt=salt, **json.loads(cost), dklen=32)
-        if hmac.compare_digest(digest, stored):
-            self.db.execute(
-                "UPDATE staff_pin SET failed_attempts = 0, locked_until = 0 WHERE id = 1"
+        matches = hmac.compare_digest(digest, stored)
+        with self.store.write() as conn:
+            failed, locked_until = conn.execute(
+                "SELECT failed_attempts, locked_until FROM staff_pin WHERE id = 1"
+            ).fetchone()
+            now, mono = self.clock(), self.monotonic()
+            if locked_until - now > LOCKOUT_S:  # stamped under a clock that has gone back
+                locked_until = now + LOCKOUT_S
+                conn.execute("UPDATE staff_pin SET locked_until = ? WHERE id = 1", (locked_until,))
+            remaining = max(locked_until - now, self._locked_until_monotonic - mono)
+            if remaining > 0:
+                self.audit.record("login_refused_locked")
+                return PinCheck(ok=False, locked_for_s=remaining)
+            if locked_until:  # the lock has run out: a fresh five tries
+                failed = 0
+            if matches:
+                conn.execute(
+                    "UPDATE staff_pin SET failed_attempts = 0, locked_until = 0 WHERE id = 1"
+                )
+                self.audit.record("login")
+                return PinCheck(ok=True)
+            failed += 1
+            if failed >= MAX_FAILED_ATTEMPTS:
+                conn.execute(
+                    "UPDATE staff_pin SET failed_attempts = ?, locked_until = ? WHERE id = 1",
+                    (failed, now + LOCKOUT_S),
+                )
+                self._locked_until_monotonic = mono + LOCKOUT_S
+                self.audit.record("login_failed", f"locked for {LOCKOUT_S:.0f} s")
+                return PinCheck(ok=False, locked_for_s=LOCKOUT_S)
+            conn.execute(
+                "UPDATE staff_pin SET failed_attempts = ?, locked_until = 0 WHERE id = 1",
+                (failed,),
             )
-            self.audit.record("login")
-            return PinCheck(ok=True)
-        failed += 1
-        if failed >= MAX_FAILED_ATTEMPTS:
-            self.db.execute(
-                "UPDATE staff_pin SET failed_attempts = ?, locked_until = ? WHERE id = 1",
-                (failed, now + LOCKOUT_S),
-            )
-            self.audit.record("login_failed", f"locked for {LOCKOUT_S:.0f} s")
-            return PinCheck(ok=False, locked_for_s=LOCKOUT_S)
-        self.db.execute(
-            "UPDATE staff_pin SET failed_attempts = ?, locked_until = 0 WHERE id = 1", (failed,)
-        )
-        self.audit.record("login_failed", f"attempt {failed} of {MAX_FAILED_ATTEMPTS}")
-        return PinCheck(ok=False, attempts_left=MAX_FAILED_ATTEMPTS - failed)
+            self.audit.record("login_failed", f"attempt {failed} of {MAX_FAILED_ATTEMPTS}")
+            return PinCheck(ok=False, attempts_left=MAX_FAILED_ATTEMPTS - failed)
 
 
 class StaffSettings:
@@ -139,11 +163,11 @@ class StaffSettings:
     device thread on every card (terminal mode), and neither should touch the disk for it.
     """
 
-    def __init__(self, db: sqlite_utils.Database, audit: AuditLog) -> None:
-        self.db = db
+    def __init__(self, store: Store, audit: AuditLog) -> None:
+        self.store = store
         self.audit = audit
         self._values: dict[str, object] = {}
-        for key, raw in db.execute("SELECT key, value FROM settings").fetchall():
+        for key, raw in store.read("SELECT key, value FROM settings"):
             with contextlib.suppress(json.JSONDecodeError):  # unreadable: the default
                 self._values[key] = json.loads(raw)
 
@@ -151,11 +175,14 @@ class StaffSettings:
         return self._values.get(key, default)
 
     def _put(self, key: str, value, detail: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
-        )
+        # The setting and its audit row in one transaction: both or neither.
+        with self.store.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                (key, json.dumps(value)),
+            )
+            self.audit.record(f"set_{key}", detail)
         self._values[key] = value
-        self.audit.record(f"set_{key}", detail)
 
     # -- services -------------------------------------------------------------------------
 

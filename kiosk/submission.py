@@ -21,6 +21,7 @@ class Receipt:
     submitted_at: dt.datetime
     status_url: str
     next_steps: Text
+    training: bool = False  # kiosk simulate --training: the receipt says 培训
 
     @property
     def grouped_tracking_number(self) -> str:
@@ -43,20 +44,27 @@ def luhn_digit(digits: str) -> str:
 
 
 def tracking_number_maker(kiosk_number: str):
-    """kiosk(4) + yymmdd(6) + daily sequence(4) + check(1): unique across kiosks offline."""
+    """kiosk(4) + store epoch(3) + sequence(7) + check(1), 15 digits.
 
-    def make(day: dt.date, sequence: int) -> str:
-        body = f"{kiosk_number}{day:%y%m%d}{sequence:04d}"
+    Unique across kiosks (each enrolled kiosk has its own number, and the backend refuses a
+    number outside the submitting kiosk's space), across store resets (every store this
+    kiosk creates gets a new epoch) and across clock changes (no date in it). The older
+    form, kiosk + yymmdd + sequence(4) + check, has 2yy where the epoch stands, so the two
+    never meet.
+    """
+
+    def make(epoch: int, sequence: int) -> str:
+        body = f"{kiosk_number}{epoch:03d}{sequence:07d}"
         return body + luhn_digit(body)
 
     return make
 
 
-def build_payload(run: FlowRun) -> dict:
+def build_payload(run: FlowRun, training: bool = False) -> dict:
     identity = run.session.identity
     if identity is None:
         raise ValueError("the session has ended; nothing to submit")
-    return {
+    payload = {
         "applicant": {
             "name": identity.name,
             "id_number": identity.id_number,
@@ -67,6 +75,9 @@ def build_payload(run: FlowRun) -> dict:
         "answers": run.answers(),
         "catalog_service": run.service.id,
     }
+    if training:
+        payload["training"] = True  # the backend keeps these apart from real ones
+    return payload
 
 
 def enqueue_rating(queue: SubmissionQueue, kiosk_number: str, payload: dict) -> str:
@@ -81,7 +92,12 @@ def enqueue_rating(queue: SubmissionQueue, kiosk_number: str, payload: dict) -> 
 
 
 def enqueue_submission(
-    run: FlowRun, queue: SubmissionQueue, kiosk_number: str, status_url: str
+    run: FlowRun,
+    queue: SubmissionQueue,
+    kiosk_number: str,
+    status_url: str,
+    *,
+    training: bool = False,
 ) -> Receipt:
     """Write the submission durably (the idempotency key is made here, once) and return
     the receipt. Runs off the GUI thread."""
@@ -90,7 +106,7 @@ def enqueue_submission(
         idempotency_key=str(uuid.uuid4()),
         service_id=run.service.id,
         created_at=now,
-        payload=build_payload(run),
+        payload=build_payload(run, training),
         make_tracking_number=tracking_number_maker(kiosk_number),
     )
     return Receipt(
@@ -99,4 +115,5 @@ def enqueue_submission(
         submitted_at=now,
         status_url=f"{status_url.rstrip('/')}/{tracking_number}",
         next_steps=run.service.next_steps.text(),
+        training=training,
     )

@@ -7,19 +7,32 @@ else retries with capped exponential backoff and jitter, or after the server's
 Retry-After, keyed by the stored idempotency key (6). One sender at a time (7). Sync runs
 after each enqueue, on a timer, on staff's "sync now", and when a probe sees the backend
 come back (8). Sent rows are deleted after the retention period (10).
+
+What keeps it alive where kiosks live:
+- A round that raises anything is logged with its traceback, reported to staff through
+  `on_problem`, and the loop goes on after a backoff; rows it left in flight go back to
+  pending. A watchdog thread restarts the loop if it dies or stops beating.
+- The health probe only says the network is back: it ends waits that were only for the
+  network, never a Retry-After or the backoff after a server error. Retry-After holds
+  every path, staff's "sync now" included.
+- Waiting uses the monotonic clock; a wall-clock jump moves the stored retry times with
+  it, and no stored wait is ever longer than the longest one we set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import logging
+import os
 import random
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
@@ -34,6 +47,10 @@ PERMANENT_ITEM_STATUSES = {400, 403, 404, 409, 410, 422}
 # hold the others back.
 SPLIT_BATCH_STATUSES = {400, 413, 422}
 PROBE_INTERVAL_S = 5.0
+CLOCK_JUMP_S = 5.0  # wall and monotonic clocks disagreeing by more: the wall clock moved
+BEAT_EVERY_S = 2.0  # the loop's longest sleep between heartbeats
+WATCH_EVERY_S = 5.0
+HOLD_META = "server_hold_until"
 
 
 @dataclass
@@ -42,6 +59,8 @@ class SyncReport:
     failed: int = 0
     quarantined: int = 0
     error: str = ""
+    unreachable: bool = False  # the backend could not be reached at all
+    held_s: float = 0.0  # the server asked us to wait this much longer: nothing was sent
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -63,9 +82,16 @@ class SyncEngine:
         batch_size: int = BATCH_SIZE,
         on_finished: Callable[[SyncReport], None] | None = None,
         on_progress: Progress | None = None,
+        on_problem: Callable[[str], None] | None = None,
+        heartbeat_path: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._queue = queue
         self._base = backend_url.rstrip("/")
+        # A Retry-After binds every sender of this store to that backend, `kiosk sync
+        # --once` in another process included; it is kept in the store per backend.
+        self._hold_key = f"{HOLD_META} {self._base}"
         self._kiosk_id = kiosk_id
         self._timeout_s = timeout_s
         self._retry_base_s = retry_base_s
@@ -75,6 +101,10 @@ class SyncEngine:
         self._batch_size = batch_size
         self._on_finished = on_finished
         self._on_progress = on_progress
+        self._on_problem = on_problem
+        self._heartbeat_path = heartbeat_path
+        self._clock = clock
+        self._monotonic = monotonic
         self._http = requests.Session()
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-claim")
         self._http.headers["Authorization"] = f"Bearer {token}"
@@ -83,39 +113,160 @@ class SyncEngine:
         self._force = False
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watchdog: threading.Thread | None = None
+        self._generation = 0
+        self._anchor = (clock(), monotonic())
+        self._hold_until_monotonic = 0.0
+        self._round_failures = 0
+        self._rows_may_be_in_flight = False
+        self._last_problem = ""
+        self.last_beat = monotonic()
+        self.restarts = 0
         self.offline = False  # the last round could not reach the backend
         self.last_success_at: dt.datetime | None = None
+        self.problem = ""  # the last round's unexpected failure, "" once a round succeeds
 
     # -- the background worker ------------------------------------------------------------
 
     def start(self) -> None:
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
-        self._thread.start()
+        self._start_loop()
+        self._watchdog = threading.Thread(target=self._watch, name="sync-watchdog", daemon=True)
+        self._watchdog.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._thread = None
+        for thread in (self._thread, self._watchdog):
+            if thread is not None:
+                thread.join(timeout)
+        self._thread = self._watchdog = None
+
+    @property
+    def alive(self) -> bool:
+        """The loop thread runs and has beaten recently."""
+        thread = self._thread
+        return (
+            thread is not None
+            and thread.is_alive()
+            and self._monotonic() - self.last_beat < self._stall_after_s()
+        )
 
     def trigger(self, force: bool = False) -> None:
         """Ask the worker to sync now (after an enqueue, or staff's "sync now")."""
         self._force = self._force or force
         self._wake.set()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            force, self._force = self._force, False
-            if self.offline and not force and self._backend_reachable():
-                force = True  # the network is back: do not wait for the backoff timers
-            if force or not self.offline or self._queue.count_due(time.time()):
-                report = self.sync_once(force=force)
-                if self._on_finished is not None:
-                    self._on_finished(report)
-            self._wake.wait(self._seconds_until_next_round())
-            self._wake.clear()
+    def _start_loop(self) -> None:
+        self._generation += 1
+        self.last_beat = self._monotonic()
+        self._thread = threading.Thread(
+            target=self._run, args=(self._generation,), name="sync", daemon=True
+        )
+        self._thread.start()
+
+    def _stall_after_s(self) -> float:
+        # One request may take timeout_s (connect, then read); a round sends batches one
+        # after another and beats between them.
+        return 3 * self._timeout_s + 60.0
+
+    def _watch(self) -> None:
+        """Restart the loop if it died or stopped beating (ODK Collect #4513: auto-send
+        stuck until a reboot)."""
+        while not self._stopping.wait(WATCH_EVERY_S):
+            thread = self._thread
+            if thread is None or not thread.is_alive():
+                reason = "the sync loop stopped"
+            elif self._monotonic() - self.last_beat > self._stall_after_s():
+                reason = (
+                    f"the sync loop has not moved for {self._monotonic() - self.last_beat:.0f} s"
+                )
+            else:
+                continue
+            if self._stopping.is_set():
+                return
+            self.restarts += 1
+            self._report_problem(f"{reason}; restarted it (restart {self.restarts})")
+            self._start_loop()
+
+    def _run(self, generation: int) -> None:
+        while not self._stopping.is_set() and generation == self._generation:
+            self._beat()
+            try:
+                wait = self._round()
+                self._round_failures = 0
+                self.problem = ""
+            except Exception as error:  # noqa: BLE001 - the loop must outlive any round
+                self._round_failures += 1
+                self._rows_may_be_in_flight = True
+                log.exception("sync round failed (%d in a row)", self._round_failures)
+                self._report_problem(f"sync round failed: {type(error).__name__}: {error}")
+                wait = min(self._retry_cap_s, self._retry_base_s * 2**self._round_failures)
+            self._sleep(wait, generation)
+
+    def _sleep(self, seconds: float, generation: int) -> None:
+        """Wait on the monotonic clock, beating, until woken or `seconds` pass."""
+        deadline = self._monotonic() + max(0.05, seconds)
+        while not self._stopping.is_set() and generation == self._generation:
+            left = deadline - self._monotonic()
+            if left <= 0:
+                return
+            if self._wake.wait(min(left, BEAT_EVERY_S)):
+                self._wake.clear()
+                return
+            self._beat()
+
+    def _beat(self) -> None:
+        self.last_beat = self._monotonic()
+        if self._heartbeat_path is None:
+            return
+        record = {
+            "pid": os.getpid(),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "problem": self.problem,
+            "unsent_wait_for_key": self._queue.key_problem is not None,
+        }
+        temporary = self._heartbeat_path.with_name(self._heartbeat_path.name + ".tmp")
+        try:
+            temporary.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(temporary, self._heartbeat_path)
+        except OSError as error:  # a full disk must not stop the loop
+            log.debug("heartbeat not written: %s", error)
+
+    def _report_problem(self, message: str) -> None:
+        self.problem = message
+        if message == self._last_problem:
+            return  # one alert per distinct problem, not one per retry
+        self._last_problem = message
+        log.error("sync: %s", message)
+        if self._on_problem is not None:
+            try:
+                self._on_problem(message)
+            except Exception:  # noqa: BLE001
+                log.exception("sync problem listener failed")
+
+    def _round(self) -> float:
+        """One turn of the loop; returns how long to wait before the next."""
+        self._watch_clock()
+        if self._rows_may_be_in_flight:
+            self._queue.recover_in_flight()  # a failed round may have left some claimed
+            self._rows_may_be_in_flight = False
+        if self._queue.key_problem is not None and not self._queue.reload_key():
+            self._report_problem(f"queue key: {self._queue.key_problem}")
+        if self._queue.epoch is None:
+            self.fetch_epoch()
+        force, self._force = self._force, False
+        if self.offline and not force:
+            if not self._backend_reachable():
+                return PROBE_INTERVAL_S
+            # The network is back: rows that only waited for it are due; waits the server
+            # asked for stay (offline-sync.md: a probe must not bypass Retry-After).
+            self.offline = False
+            self._queue.end_network_waits()
+        report = self.sync_once(force=force)
+        if self._on_finished is not None:
+            self._on_finished(report)
+        return self._seconds_until_next_round()
 
     def _seconds_until_next_round(self) -> float:
         wait = self._interval_s
@@ -123,7 +274,10 @@ class SyncEngine:
             wait = min(wait, PROBE_INTERVAL_S)
         earliest = self._queue.earliest_retry_at()
         if earliest is not None:
-            wait = min(wait, earliest - time.time())
+            wait = min(wait, earliest - self._clock())
+        hold = self._hold_remaining()
+        if hold > 0:
+            wait = max(wait, hold)
         return max(0.05, wait)
 
     def _backend_reachable(self) -> bool:
@@ -132,20 +286,80 @@ class SyncEngine:
         except requests.RequestException:
             return False
 
+    # -- clocks ---------------------------------------------------------------------------
+
+    def _watch_clock(self) -> None:
+        """Move stored retry times when the wall clock jumps; cap any that lie beyond the
+        longest wait we set (a jump while the kiosk was off)."""
+        wall, mono = self._clock(), self._monotonic()
+        wall0, mono0 = self._anchor
+        drift = (wall - wall0) - (mono - mono0)
+        self._anchor = (wall, mono)
+        if abs(drift) > CLOCK_JUMP_S:
+            log.warning("wall clock jumped by %+.0f s; retry times follow it", drift)
+            self._queue.shift_schedule(drift)
+            hold = self._queue.store.meta(self._hold_key)
+            if hold:
+                self._queue.store.set_meta(self._hold_key, repr(float(hold) + drift))
+        self._queue.clamp_schedule(wall, self._retry_cap_s + 60.0)
+
+    def _hold_remaining(self) -> float:
+        """Seconds the server asked us to wait (Retry-After), on the monotonic clock; a
+        hold set by another process (kiosk sync --once) is read from the store."""
+        remaining = self._hold_until_monotonic - self._monotonic()
+        stored = self._queue.store.meta(self._hold_key)
+        if stored:
+            stored_remaining = min(float(stored) - self._clock(), self._retry_cap_s)
+            remaining = max(remaining, stored_remaining)
+        return max(0.0, remaining)
+
+    def _hold(self, seconds: float) -> None:
+        seconds = min(self._retry_cap_s, seconds)
+        self._hold_until_monotonic = max(self._hold_until_monotonic, self._monotonic() + seconds)
+        self._queue.store.set_meta(self._hold_key, repr(self._clock() + seconds))
+
+    # -- numbering ------------------------------------------------------------------------
+
+    def fetch_epoch(self) -> int | None:
+        """Ask the backend which store epochs this kiosk used, and take the next one (a
+        store with no ledger: a new kiosk, or a wiped data directory)."""
+        try:
+            response = self._http.get(self._base + "/api/v1/kiosk", timeout=self._timeout_s)
+            if response.status_code != 200:
+                log.info("epoch: backend answered HTTP %s", response.status_code)
+                return None
+            max_epoch = response.json().get("max_epoch")
+        except (requests.RequestException, ValueError, AttributeError) as error:
+            log.info("epoch: backend not reachable (%s)", type(error).__name__)
+            return None
+        if max_epoch is not None and not isinstance(max_epoch, int):
+            return None
+        return self._queue.assign_epoch(max_epoch, asked=True)
+
     # -- one round ------------------------------------------------------------------------
 
     def sync_once(self, force: bool = False) -> SyncReport:
-        """Send every due row, oldest first, in batches. `force` ignores backoff times.
+        """Send every due row, oldest first, in batches. `force` (staff's "sync now",
+        `kiosk sync --once`) ignores the backoff, never the server's Retry-After.
 
         The next batch is claimed (read, unsealed, marked in flight) on a helper thread
         while the current batch's request is on the wire.
         """
-        with self._sending:
-            report = SyncReport()
-            now = float("inf") if force else time.time()
+        report = SyncReport()
+        if not self._sending.acquire(timeout=BEAT_EVERY_S):
+            report.error = "another sync round is still running"
+            return report
+        try:
+            held = self._hold_remaining()
+            if held > 0:
+                report.held_s = held
+                report.error = f"the backend asked us to wait {held:.0f} s more"
+                return report
+            now = float("inf") if force else self._clock()
             total = self._queue.count_due(now)
             batch = self._claim(now)
             while batch:
+                self._beat()
                 upcoming = None
                 if not self._stopping.is_set():
                     upcoming = self._prefetch.submit(self._claim, now)
@@ -158,14 +372,16 @@ class SyncEngine:
                     # back untouched and keep the order for the next round.
                     self._queue.release([item.id for item in batch])
                     break
-            self.offline = bool(report.error) and report.sent == 0
+            self.offline = report.unreachable
             if report.sent:
                 self.last_success_at = dt.datetime.now(dt.UTC)
-            self._queue.purge_sent(dt.datetime.now(dt.UTC) - self._retention)
+            self._queue.purge_sent(dt.datetime.now(dt.UTC), self._retention)
             return report
+        finally:
+            self._sending.release()
 
     def _body(self, item: QueuedSubmission) -> dict:
-        return {
+        body = {
             "idempotency_key": item.idempotency_key,
             "kiosk_id": self._kiosk_id,
             "service_id": item.service_id,
@@ -173,14 +389,16 @@ class SyncEngine:
             "created_at": item.created_at,
             "payload": item.payload,
         }
+        if item.payload.get("training") is True:
+            body["training"] = True
+        return body
 
     def _claim(self, now: float) -> list[QueuedSubmission]:
         """The next batch, marked in flight before any request carries it: a crash after
         sending leaves rows that are simply sent again, and the server's idempotency
         turns that into a replay."""
-        items = self._queue.due(now=now, limit=self._batch_size)
+        items = self._queue.claim(now=now, limit=self._batch_size)
         if items:
-            self._queue.mark_in_flight(item.id for item in items)
             crashpoint("after_mark_in_flight")
         return items
 
@@ -193,7 +411,8 @@ class SyncEngine:
                 timeout=self._timeout_s,
             )
         except requests.RequestException as error:
-            self._retry_later(items, f"network: {type(error).__name__}", report)
+            report.unreachable = True
+            self._retry_later(items, f"network: {type(error).__name__}", report, kind="network")
             return False
         crashpoint("after_answer")
         if response.status_code in SPLIT_BATCH_STATUSES:
@@ -206,7 +425,10 @@ class SyncEngine:
         results = _batch_results(response, len(items))
         if results is None:
             reason = f"HTTP {response.status_code} {response.headers.get('content-type', '')}"
-            self._retry_later(items, reason.strip(), report, _retry_after(response))
+            retry_after = _retry_after(response, self._clock())
+            if retry_after is not None:
+                self._hold(retry_after)
+            self._retry_later(items, reason.strip(), report, retry_after, kind="server")
             return False
         sent: list[int] = []
         retry: list[QueuedSubmission] = []
@@ -216,8 +438,11 @@ class SyncEngine:
             if status in (200, 201) and _acknowledges(ack, item):
                 sent.append(item.id)
             elif status in PERMANENT_ITEM_STATUSES:
-                self._queue.mark_quarantined(item.id, f"refused: HTTP {status}")
-                log.warning("submission %s quarantined (HTTP %s)", item.tracking_number, status)
+                detail = _item_error(result)
+                self._queue.mark_quarantined(item.id, f"refused: HTTP {status} {detail}")
+                log.warning(
+                    "submission %s quarantined (HTTP %s %s)", item.tracking_number, status, detail
+                )
                 report.quarantined += 1
             else:
                 retry.append(item)
@@ -225,7 +450,7 @@ class SyncEngine:
             self._queue.mark_sent(sent, dt.datetime.now(dt.UTC))
             report.sent += len(sent)
         if retry:
-            self._retry_later(retry, "no acknowledgement for the item", report)
+            self._retry_later(retry, "no acknowledgement for the item", report, kind="server")
         return True
 
     def _retry_later(
@@ -234,16 +459,19 @@ class SyncEngine:
         reason: str,
         report: SyncReport,
         retry_after_s: float | None = None,
+        *,
+        kind: str,
     ) -> None:
-        now = time.time()
+        now = self._clock()
         retries = []
         for item in items:
             if retry_after_s is not None:
                 delay = min(self._retry_cap_s, retry_after_s)
             else:
-                delay = min(self._retry_cap_s, self._retry_base_s * 2 ** max(0, item.attempts))
+                exponent = max(0, item.attempts - 1)
+                delay = min(self._retry_cap_s, self._retry_base_s * 2**exponent)
                 delay *= random.uniform(0.5, 1.0)  # jitter: kiosks back online spread out
-            retries.append((item.id, reason, now + delay))
+            retries.append((item.id, reason, now + delay, kind))
         self._queue.mark_failed(retries)
         report.failed += len(items)
         report.error = reason
@@ -276,7 +504,13 @@ def _acknowledges(ack: object, item: QueuedSubmission) -> bool:
     )
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _item_error(result: dict) -> str:
+    error = result.get("error")
+    text = error if isinstance(error, str) else json.dumps(error)[:200] if error else ""
+    return text[:200]
+
+
+def _retry_after(response: requests.Response, now: float) -> float | None:
     """Seconds from a Retry-After header (delta or HTTP date), on 429 and 503 only."""
     if response.status_code not in (429, 503):
         return None
@@ -287,4 +521,6 @@ def _retry_after(response: requests.Response) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - now)

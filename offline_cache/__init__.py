@@ -3,24 +3,44 @@
 Imports nothing else of ours and never Qt.
 """
 
-from offline_cache.database import SCHEMA_VERSION, open_database
+from offline_cache.database import (
+    SCHEMA_VERSION,
+    Store,
+    StoreDamaged,
+    StoreError,
+    StoreUnavailable,
+    open_store,
+)
+from offline_cache.keys import BackupError, KeyProblem
 from offline_cache.queue import (
     QueueCounts,
     QueuedSubmission,
     QueueFull,
     QueueLimits,
+    QueueUnavailable,
     SubmissionQueue,
+    declare_first_store,
 )
+from offline_cache.salvage import RepairReport
 from offline_cache.sealing import PayloadSealer, SealingError
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BackupError",
+    "KeyProblem",
     "PayloadSealer",
     "QueueCounts",
-    "QueuedSubmission",
     "QueueFull",
     "QueueLimits",
+    "QueueUnavailable",
+    "QueuedSubmission",
+    "RepairReport",
     "SealingError",
+    "Store",
+    "StoreDamaged",
+    "StoreError",
+    "StoreUnavailable",
     "SubmissionQueue",
-    "open_database",
+    "declare_first_store",
+    "open_store",
 ]

@@ -1,20 +1,43 @@
-"""Opening the store: durability pragmas and numbered schema migrations (Vorta-style)."""
+"""The store: one owner of `kiosk.db`, durability pragmas, numbered schema migrations.
+
+Every thread gets its own SQLite connection and every write runs in a `BEGIN IMMEDIATE`
+transaction on it (`Store.write()`). Before, the queue, the audit log, the PIN guard and
+the settings shared one connection across threads: another thread's statement could
+commit or roll back half of an enqueue (offline-sync.md, "where queues break").
+sqlite-utils is not used here for that reason: its `execute()` commits "its" implicit
+transaction whenever it finds one open.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import logging
+import os
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import sqlite_utils
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 10.0  # a writer waits this long for another (thread or process) to commit
 
 
 class StoreError(Exception):
     """The store cannot be opened or upgraded."""
 
 
-def _migrate_to_1(db: sqlite_utils.Database) -> None:
-    db.execute(
+class StoreUnavailable(StoreError):
+    """The data directory cannot be written (read-only, wrong owner, missing mount)."""
+
+
+class StoreDamaged(StoreError):
+    """`PRAGMA quick_check` failed or SQLite says the file is not a database."""
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    conn.execute(
         """
         CREATE TABLE submissions (
             id INTEGER PRIMARY KEY,
@@ -25,7 +48,7 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
             sealed_payload BLOB NOT NULL
         )"""
     )
-    db.execute(
+    conn.execute(
         """
         CREATE TABLE outbox (
             submission_id INTEGER PRIMARY KEY REFERENCES submissions(id),
@@ -37,14 +60,14 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
             acknowledged_at TEXT
         )"""
     )
-    db.execute("CREATE INDEX outbox_due ON outbox (state, next_attempt_at, submission_id)")
-    db.execute("CREATE TABLE daily_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)")
+    conn.execute("CREATE INDEX outbox_due ON outbox (state, next_attempt_at, submission_id)")
+    conn.execute("CREATE TABLE daily_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)")
 
 
-def _migrate_to_2(db: sqlite_utils.Database) -> None:
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
     # A finalized submission is immutable (offline-sync.md, 11): a correction is a new
     # submission that names the old one. Deleting sent rows after retention stays allowed.
-    db.execute(
+    conn.execute(
         """
         CREATE TRIGGER submissions_are_immutable BEFORE UPDATE ON submissions
         BEGIN
@@ -53,10 +76,10 @@ def _migrate_to_2(db: sqlite_utils.Database) -> None:
     )
 
 
-def _migrate_to_3(db: sqlite_utils.Database) -> None:
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
     # Staff configuration lives beside the queue so one file holds the kiosk's state.
-    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    db.execute(
+    conn.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute(
         """
         CREATE TABLE audit_log (
             id INTEGER PRIMARY KEY,
@@ -65,7 +88,7 @@ def _migrate_to_3(db: sqlite_utils.Database) -> None:
             detail TEXT NOT NULL DEFAULT ''
         )"""
     )
-    db.execute(
+    conn.execute(
         """
         CREATE TABLE staff_pin (
             id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -78,49 +101,235 @@ def _migrate_to_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    # store_meta: the store's epoch and sequence (tracking numbers that never repeat, even
+    # after a store reset or a clock change), the queue key's fingerprint (a lost key is
+    # noticed, never replaced over unsent rows). retry_kind tells a wait the server asked
+    # for ('server') from one that only waits for the network ('network'): the
+    # reachability probe may end the second kind, never the first.
+    conn.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("ALTER TABLE outbox ADD COLUMN retry_kind TEXT NOT NULL DEFAULT 'backoff'")
+    conn.execute("DROP TABLE daily_sequence")
+
+
 # Index i upgrades schema version i to i + 1. Never edit a shipped migration: add one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migrate_to_1,
     _migrate_to_2,
     _migrate_to_3,
+    _migrate_to_4,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def open_database(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the store at `path`.
+class Store:
+    """The kiosk's SQLite file: a connection per thread, one transaction discipline.
 
-    WAL with synchronous=FULL: a submission the villager saw confirmed survives a power
-    cut, not only a crash (offline-sync.md, guarantee 1).
+    `write()` opens `BEGIN IMMEDIATE` on the calling thread's connection (nested calls
+    become savepoints of the outer transaction); `read()` and `read_one()` query on it.
+    Other processes (`kiosk sync --once`, `kiosk doctor`) open their own Store on the same
+    file; WAL and the busy timeout make them wait their turn.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
+        # Writers of this process queue here rather than in SQLite's busy handler, which
+        # sleeps and polls (up to 100 ms a turn) and lets a busy thread starve the others.
+        # Other processes still wait in the busy handler (BUSY_TIMEOUT_S).
+        self._writer = threading.Lock()
+        self.upgraded_from: int | None = None  # the schema version found on disk
+        self.repair = None  # an offline_cache.salvage.RepairReport when it was repaired
+
+    # -- connections ----------------------------------------------------------------------
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreError("the store is closed")
+            conn = _connect(self.path)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        self._closed = True
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    # -- statements -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write on this thread's connection; nested calls are savepoints."""
+        conn = self.connection()
+        if conn.in_transaction:
+            name = f"nested_{id(conn)}_{threading.get_ident()}_{_next_savepoint()}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+                raise
+            conn.execute(f"RELEASE {name}")
+            return
+        with self._writer:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back (e.g. "database or disk is full").
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+
+    def read(self, sql: str, parameters: Sequence | dict = ()) -> list[tuple]:
+        return self.connection().execute(sql, parameters).fetchall()
+
+    def read_one(self, sql: str, parameters: Sequence | dict = ()) -> tuple | None:
+        return self.connection().execute(sql, parameters).fetchone()
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.read("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+    # -- meta -----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.read_one("SELECT value FROM store_meta WHERE key = ?", [key])
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO store_meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+
+    def quick_check(self) -> str:
+        """ "ok", or SQLite's first complaint about the file."""
+        try:
+            rows = self.read("PRAGMA quick_check(5)")
+        except sqlite3.DatabaseError as error:
+            return str(error)
+        problems = [str(row[0]) for row in rows if row[0] != "ok"]
+        return "; ".join(problems) if problems else "ok"
+
+
+_savepoints = iter(range(1, 2**62))
+_savepoints_lock = threading.Lock()
+
+
+def _next_savepoint() -> int:
+    with _savepoints_lock:
+        return next(_savepoints)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves so one write spans tables.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     # 2 MiB of page cache per connection (SQLite's default is ~8 MiB): the queue's hot
     # pages fit, and a kiosk that runs for months does not grow towards the default.
     conn.execute("PRAGMA cache_size=-2048")
-    db = sqlite_utils.Database(conn)
-    _migrate(db)
-    return db
+    return conn
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+def prepare_private_directory(directory: Path) -> None:
+    """Create the data directory 0700 (the store holds the PIN hash and sealed rows), or
+    raise StoreUnavailable with what to do when it cannot be written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if directory.stat().st_uid == os.geteuid():
+            directory.chmod(0o700)
+        probe = directory / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        reason = {
+            errno.EROFS: "is on a read-only file system",
+            errno.EACCES: "is not writable by this user",
+            errno.EPERM: "is not writable by this user",
+            errno.ENOSPC: "has no free space",
+        }.get(error.errno, f"cannot be written ({error.strerror})")
+        raise StoreUnavailable(
+            f"the data directory {directory} {reason}; the kiosk cannot keep submissions. "
+            "Fix: remount it read-write or give the kiosk user ownership "
+            "(chown -R <kiosk user> DIR; chmod 700 DIR), or choose another with --data-dir"
+        ) from error
+
+
+def _make_files_private(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        file = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_uid == os.geteuid():
+                file.chmod(0o600)
+
+
+def open_store(path: Path | str, *, repair: bool = True) -> Store:
+    """Open (creating if needed), check and migrate the store at `path`.
+
+    WAL with synchronous=FULL: a submission the villager saw confirmed survives a power
+    cut, not only a crash (offline-sync.md, guarantee 1). The file and its WAL are 0600 in
+    a 0700 directory. A store that fails `PRAGMA quick_check` is set aside (never
+    overwritten) and what can be read is salvaged into a fresh one (`store.repair` says
+    what was kept and lost); with repair=False it raises StoreDamaged instead.
+    """
+    path = Path(path)
+    prepare_private_directory(path.parent)
+    if not path.exists():
+        # Created 0600 before SQLite opens it: SQLite gives the WAL the same mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    _make_files_private(path)
+    store = Store(path)
+    problem = store.quick_check()
+    if problem != "ok":
+        store.close()
+        if not repair:
+            raise StoreDamaged(f"{path}: {problem}")
+        from offline_cache.salvage import set_aside_and_salvage
+
+        report = set_aside_and_salvage(path, problem)
+        store = Store(path)
+        store.repair = report
+    try:
+        store.upgraded_from = _migrate(store)
+    except sqlite3.OperationalError as error:
+        store.close()
+        if "readonly" in str(error) or "read-only" in str(error):
+            raise StoreUnavailable(f"{path} is read-only: {error}") from error
+        raise
+    _make_files_private(path)
+    return store
+
+
+def _migrate(store: Store) -> int:
+    conn = store.connection()
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"store schema {version} is newer than this kiosk ({SCHEMA_VERSION}); "
             "upgrade the kiosk software"
         )
     for target in range(version + 1, SCHEMA_VERSION + 1):
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[target - 1](db)
-            db.execute(f"PRAGMA user_version = {target}")
-            db.execute("COMMIT")
-        except Exception:
-            db.execute("ROLLBACK")
-            raise
+        with store.write():
+            MIGRATIONS[target - 1](conn)
+            conn.execute(f"PRAGMA user_version = {target}")
+    return version

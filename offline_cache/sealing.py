@@ -1,12 +1,12 @@
 """Personal data sealed at rest with AES-GCM (confidentiality and integrity in one).
 
-The key lives in a file only the kiosk user can read (offline-sync.md, guarantee 13).
+The key lives in a file only the kiosk user can read (offline-sync.md, guarantee 13);
+offline_cache/keys.py creates, checks and backs it up.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,23 +25,6 @@ class PayloadSealer:
         if len(key) != 32:
             raise SealingError("queue key must be 32 bytes (AES-256)")
         self._aead = AESGCM(key)
-
-    @classmethod
-    def from_key_file(cls, path: Path | str) -> PayloadSealer:
-        """Load the key, creating it (mode 0600) on first use."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            key = path.read_bytes()
-        else:
-            key = AESGCM.generate_key(bit_length=256)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(key)
-                handle.flush()
-                os.fsync(handle.fileno())
-        return cls(key)
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -10,9 +10,10 @@ import itertools
 import tempfile
 from pathlib import Path
 
-from kiosk.config import KioskConfig
+from kiosk.config import DEMO_IDENTITY, KioskConfig
 from kiosk.core import KioskCore
 from kiosk.voice import RecordingVoice
+from offline_cache import declare_first_store
 from ui.app import make_application
 from ui.theme import TEXT_SIZES_MM, Theme
 from ui.tour import run_tour
@@ -31,13 +32,18 @@ def render_all(
     app = make_application()
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for language, text_size, high_contrast in itertools.product(
-        languages, text_sizes, contrasts
-    ):
+    for language, text_size, high_contrast in itertools.product(languages, text_sizes, contrasts):
         with tempfile.TemporaryDirectory() as data_dir:
+            # A throwaway kiosk: the demo identity and a first store, so receipts are
+            # numbered without a backend.
+            declare_first_store(Path(data_dir))
             core = KioskCore(
-                KioskConfig.load(Path(data_dir), backend_url="http://127.0.0.1:9",
-                                 language=language)
+                KioskConfig.load(
+                    Path(data_dir),
+                    backend_url="http://127.0.0.1:9",
+                    language=language,
+                    **DEMO_IDENTITY,
+                )
             )
             theme = Theme(text_size=text_size, high_contrast=high_contrast)
             window = KioskWindow(core, theme=theme, voice=RecordingVoice())

@@ -264,3 +264,31 @@ def read_first_card(profile: CardProfile) -> tuple[str, Identity, int]:
         raise NoCard(f"no card in {len(readers)} reader(s)")
     finally:
         context.release()
+
+
+def read_first_card_within(profile: CardProfile, timeout_s: float) -> tuple[str, Identity, int]:
+    """`read_first_card` that gives up after `timeout_s`: a card that stopped answering
+    blocks SCardTransmit for as long as it stays in the reader, and `kiosk card read` or
+    doctor must still come back. The stuck read is left on a daemon thread (pyscard
+    cannot abort it) and the caller gets CardNotResponding."""
+    outcome: list = []
+    done = threading.Event()
+
+    def read() -> None:
+        try:
+            outcome.append(read_first_card(profile))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            outcome.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=read, name="card-read-once", daemon=True).start()
+    if not done.wait(timeout_s):
+        raise CardNotResponding(
+            f"no answer within {timeout_s:g} s (card_read_timeout_s); remove the card and "
+            "insert it again"
+        )
+    result = outcome[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result

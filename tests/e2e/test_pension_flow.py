@@ -11,6 +11,7 @@ from kiosk.core import KioskCore
 from kiosk.voice import RecordingVoice
 from tests.helpers.backend import BackendProcess, free_port
 from tests.helpers.cards import WANG_YAN
+from tests.helpers.enrolment import enrolled
 from tests.helpers.kiosk_ui import choose_service, tap, visible_text
 from ui.main_window import KioskWindow
 
@@ -24,10 +25,13 @@ def make_kiosk(qtbot, tmp_path, pcscd):
     def make(backend_url: str) -> KioskWindow:
         config = KioskConfig.load(
             tmp_path / "kiosk",
-            backend_url=backend_url,
-            retry_base_s=0.2,
-            retry_cap_s=1.0,
-            sync_interval_s=1.0,
+            **enrolled(
+                tmp_path / "kiosk",
+                backend_url=backend_url,
+                retry_base_s=0.2,
+                retry_cap_s=1.0,
+                sync_interval_s=1.0,
+            ),
         )
         core = KioskCore(config)
         window = KioskWindow(core, voice=RecordingVoice())

@@ -15,13 +15,16 @@ from drivers.pcsc.service import CardIdentified
 from kiosk.config import KioskConfig
 from kiosk.core import KioskCore
 from tests.helpers.cards import WANG_YAN
+from tests.helpers.enrolment import enrolled
 from tests.helpers.identities import identity_of
 
 
 def main() -> int:
     data_dir, backend_url, submissions = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-    config = KioskConfig.load(data_dir, backend_url=backend_url, retention_days=365)
+    config = KioskConfig.load(
+        data_dir, **enrolled(data_dir, backend_url=backend_url, retention_days=365)
+    )
     core = KioskCore(config)
     core.queue.recover_in_flight()
     print("ready", flush=True)

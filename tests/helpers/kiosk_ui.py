@@ -12,6 +12,7 @@ from drivers.pcsc.service import CardIdentified
 from kiosk.config import KioskConfig
 from kiosk.core import KioskCore
 from kiosk.voice import RecordingVoice
+from tests.helpers.enrolment import enrolled
 from ui.main_window import KioskWindow
 
 STAFF_PIN = "246810"
@@ -20,7 +21,7 @@ REFERENCE_SIZE = (1920, 1080)  # 21.5" at 102 DPI, the theme's reference screen
 
 def make_window(qtbot, data_dir, voice=None, pin: str | None = STAFF_PIN, **overrides):
     """A real core (store in `data_dir`, card service not started) and its window."""
-    core = KioskCore(KioskConfig.load(data_dir, **overrides))
+    core = KioskCore(KioskConfig.load(data_dir, **enrolled(data_dir, **overrides)))
     if pin and not core.pin.is_set:
         core.pin.set_pin(pin)
     window = KioskWindow(core, voice=voice or RecordingVoice())

@@ -33,6 +33,9 @@ def test_core_packages_import_and_work_with_pyside6_blocked(tmp_path):
         number = with_check_character("44528119520708131")
         card = EmulatedSocialSecurityCard(SocialSecurityCardData("王䶮", number))
         identity = SocialSecurityCardProfile().read_identity(CardChannel(card.process))
+        from offline_cache import declare_first_store
+        from pathlib import Path
+        declare_first_store(Path(r"{tmp_path}"))
         core = KioskCore(KioskConfig.load(r"{tmp_path}"))
         service = next(s for s in core.menu() if s.id == "pension_certification")
         run = FlowRun(service, Session(identity=identity, reader="r0"))

@@ -159,7 +159,7 @@ def test_amounts_and_tracking_numbers_are_checked_at_the_keypad():
     assert run.session.answers["amount_yuan"] == "600"
 
     query = FlowRun(SERVICES["progress_query"], Session(young, "r0"), TODAY)
-    good = tracking_number_maker("0001")(TODAY, 12)
+    good = tracking_number_maker("0001")(1, 12)
     mistyped = good[:-2] + good[-1] + good[-2] if good[-1] != good[-2] else good[:-1] + "0"
     with pytest.raises(InvalidAnswer):
         query.answer(mistyped)

@@ -1,5 +1,3 @@
-import datetime as dt
-
 from kiosk.submission import luhn_digit, tracking_number_maker
 
 
@@ -8,15 +6,21 @@ def test_luhn_digit_matches_known_values():
     assert luhn_digit("0") == "0"
 
 
-def test_tracking_numbers_are_kiosk_day_sequence_and_check():
+def test_tracking_numbers_are_kiosk_epoch_sequence_and_check():
     make = tracking_number_maker("0042")
-    number = make(dt.date(2026, 11, 21), 7)
-    assert number[:-1] == "00422611210007"
+    number = make(3, 7)
+    assert number[:-1] == "00420030000007"
     assert number[-1] == luhn_digit(number[:-1])
     assert len(number) == 15
 
 
+def test_new_numbers_never_meet_the_older_date_based_ones():
+    """The older form had yymmdd where the epoch stands: 2yy for 2020-2099."""
+    newest_epoch = tracking_number_maker("0001")(199, 9_999_999)
+    assert int(newest_epoch[4:7]) < 200
+
+
 def test_one_wrong_digit_changes_the_check():
-    number = tracking_number_maker("0001")(dt.date(2026, 1, 2), 15)
+    number = tracking_number_maker("0001")(1, 15)
     typo = number[:5] + str((int(number[5]) + 1) % 10) + number[6:-1]
     assert luhn_digit(typo) != number[-1]

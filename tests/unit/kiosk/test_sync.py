@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
+from kiosk.submission import tracking_number_maker
 from kiosk.sync import SyncEngine
-from offline_cache import PayloadSealer, SubmissionQueue, open_database
+from offline_cache import SubmissionQueue, declare_first_store, open_store
 from tests.helpers.backend import DEV_TOKEN, free_port
 from tests.helpers.waiting import wait_for
 
@@ -21,8 +22,8 @@ NOW = dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))
 
 @pytest.fixture
 def queue(tmp_path):
-    db = open_database(tmp_path / "kiosk.db")
-    return SubmissionQueue(db, PayloadSealer.from_key_file(tmp_path / "queue.key"))
+    declare_first_store(tmp_path)
+    return SubmissionQueue(open_store(tmp_path / "kiosk.db"), tmp_path / "queue.key")
 
 
 def enqueue(queue, count=1):
@@ -34,7 +35,7 @@ def enqueue(queue, count=1):
                 service_id="pension",
                 created_at=NOW,
                 payload={"applicant": {"name": "王䶮"}},
-                make_tracking_number=lambda day, seq: f"0001{day:%y%m%d}{seq:04d}0",
+                make_tracking_number=tracking_number_maker("0001"),
             )
         )
     return numbers
@@ -61,9 +62,9 @@ def test_queued_submissions_reach_the_backend_once_in_batches(queue, backend):
 
 def test_a_row_resent_after_a_lost_answer_is_not_doubled(queue, backend):
     enqueue(queue)
-    item = queue.due(now=1e12)[0]
     engine(queue, backend.url).sync_once()
-    queue.mark_failed([(item.id, "pretend the answer was lost", 0)])
+    with queue.store.write() as conn:  # as if the answer was lost before mark_sent
+        conn.execute("UPDATE outbox SET state = 'pending', acknowledged_at = NULL")
     assert engine(queue, backend.url).sync_once().sent == 1  # the replay is an acknowledgement
     assert len(backend.rows()) == 1
 
@@ -74,7 +75,7 @@ def test_backend_down_keeps_the_row_and_schedules_a_retry(queue):
     assert report.failed == 1 and "network" in report.error
     counts = queue.counts()
     assert counts.failed == 1 and counts.sent == 0
-    assert queue.due(now=time.time()) == []  # backing off
+    assert queue.count_due(time.time()) == 0  # backing off
 
 
 def test_wrong_token_keeps_rows_unsent_not_quarantined(queue, backend):
@@ -97,6 +98,14 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
 
     behaviour: dict = {}
     requests_seen = 0
+
+    def do_GET(self):  # noqa: N802 - /healthz: reachable, whatever the POSTs get
+        payload = b'{"status": "ok"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_POST(self):  # noqa: N802
         type(self).requests_seen += 1
@@ -192,8 +201,8 @@ def test_misbehaving_servers_lose_and_double_nothing(queue, misbehaving, backend
     assert getattr(counts, outcome) == 3
     if "Retry-After" in behaviour.get("headers", {}):
         wait = int(behaviour["headers"]["Retry-After"])
-        assert queue.due(now=time.time() + wait - 5) == []
-        assert len(queue.due(now=time.time() + wait + 1)) == 3
+        assert queue.count_due(time.time() + wait - 5) == 0
+        assert queue.count_due(time.time() + wait + 1) == 3
     if outcome == "failed":
         assert report.failed == 3 and report.error
         # The same rows, with the same keys, go to the real backend later: once each.
@@ -250,3 +259,103 @@ def test_sync_now_and_the_background_round_never_send_together(queue, misbehavin
         thread.join(20)
     assert sorted(report.sent for report in reports) == [0, 100]
     assert Misbehaving.requests_seen == 2  # two batches of 50, each sent once
+
+
+# -- a loop that cannot die ---------------------------------------------------------------
+
+
+def test_an_unexpected_error_in_a_round_is_reported_and_the_loop_goes_on(queue, backend):
+    problems = []
+    worker = engine(
+        queue, backend.url, retry_base_s=0.2, interval_s=0.5, on_problem=problems.append
+    )
+    real_claim = queue.claim
+    calls = {"n": 0}
+
+    def flaky_claim(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise OSError(28, "No space left on device")
+        return real_claim(*args, **kwargs)
+
+    queue.claim = flaky_claim
+    enqueue(queue, 3)
+    worker.start()
+    try:
+        wait_for(lambda: queue.counts().sent == 3, 15, "the rows after the failing rounds")
+        assert worker.alive
+        assert problems and "No space left" in problems[0]
+        assert len(problems) == 1  # one alert per distinct problem, not one per retry
+    finally:
+        worker.stop()
+
+
+class LoopKiller(BaseException):
+    """Escapes `except Exception`, as a bug in a C extension or a stray SystemExit would."""
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_the_watchdog_restarts_a_loop_that_died(queue, backend):
+    problems = []
+    worker = engine(queue, backend.url, interval_s=0.5, on_problem=problems.append)
+    real_round = worker._round
+    died = {"once": False}
+
+    def round_that_dies_once():
+        if not died["once"]:
+            died["once"] = True
+            raise LoopKiller()
+        return real_round()
+
+    worker._round = round_that_dies_once
+    worker.start()
+    try:
+        enqueue(queue, 2)
+        wait_for(lambda: queue.counts().sent == 2, 20, "the restarted loop to send")
+        assert worker.restarts == 1 and worker.alive
+        assert any("restarted" in problem for problem in problems)
+    finally:
+        worker.stop()
+
+
+def test_the_probe_never_bypasses_retry_after(queue, misbehaving):
+    """/healthz answers, the batch gets 503 Retry-After: 600: the landed code resent every
+    5 s because the probe forced a sync."""
+    Misbehaving.behaviour = {"status": 503, "headers": {"Retry-After": "600"}}
+    enqueue(queue, 2)
+    worker = engine(queue, misbehaving, interval_s=1, retry_base_s=1)
+    worker.start()
+    try:
+        wait_for(lambda: Misbehaving.requests_seen >= 1, 10, "the first attempt")
+        worker.trigger()  # an enqueue's trigger
+        worker.trigger(force=True)  # staff's "sync now"
+        time.sleep(7)  # past the probe's 5 s
+        assert Misbehaving.requests_seen == 1
+        # Another process (kiosk sync --once) honours the same hold through the store.
+        other = engine(queue, misbehaving).sync_once(force=True)
+        assert other.held_s > 500 and Misbehaving.requests_seen == 1
+    finally:
+        worker.stop()
+
+
+def test_a_wall_clock_moved_back_does_not_strand_a_row(queue, misbehaving):
+    """After a failure the clock goes back a day: the landed code left the row waiting
+    86,388 s with the backend up."""
+    offset = [0.0]
+    Misbehaving.behaviour = {"status": 500, "body": b"{}"}
+    enqueue(queue, 1)
+    worker = engine(
+        queue,
+        misbehaving,
+        retry_base_s=3,
+        interval_s=600,
+        clock=lambda: time.time() + offset[0],
+    )
+    worker.start()
+    try:
+        wait_for(lambda: queue.counts().failed == 1, 10, "the first failure")
+        Misbehaving.behaviour = {"status": 200, "ack_all": True}
+        offset[0] = -86_400.0
+        wait_for(lambda: queue.counts().sent == 1, 15, "the retry after the clock jump")
+    finally:
+        worker.stop()

@@ -1,28 +1,61 @@
+import os
 import sqlite3
+import stat
+import threading
 
 import pytest
-import sqlite_utils
 
-from offline_cache.database import SCHEMA_VERSION, StoreError, open_database
+from offline_cache.database import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    open_store,
+)
 
 
-def test_durability_pragmas_are_set_on_the_real_file(tmp_path):
-    db = open_database(tmp_path / "kiosk.db")
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+def test_durability_pragmas_are_set_on_every_threads_connection(tmp_path):
+    store = open_store(tmp_path / "kiosk.db")
+    seen = []
+
+    def look():
+        conn = store.connection()
+        seen.append(
+            (
+                conn.execute("PRAGMA journal_mode").fetchone()[0],
+                conn.execute("PRAGMA synchronous").fetchone()[0],
+                conn.execute("PRAGMA busy_timeout").fetchone()[0],
+            )
+        )
+
+    look()
+    worker = threading.Thread(target=look)
+    worker.start()
+    worker.join()
+    assert seen == [("wal", 2, 10_000)] * 2  # WAL, FULL, a busy timeout, on both threads
     assert (tmp_path / "kiosk.db-wal").exists()
 
 
+def test_each_thread_has_its_own_connection(tmp_path):
+    store = open_store(tmp_path / "kiosk.db")
+    other = []
+    worker = threading.Thread(target=lambda: other.append(store.connection()))
+    worker.start()
+    worker.join()
+    assert other[0] is not store.connection()
+
+
 def test_new_store_is_at_the_current_schema_version(tmp_path):
-    db = open_database(tmp_path / "kiosk.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert {"submissions", "outbox", "daily_sequence"} <= set(db.table_names())
+    store = open_store(tmp_path / "kiosk.db")
+    assert store.read_one("PRAGMA user_version")[0] == SCHEMA_VERSION
+    assert {"submissions", "outbox", "store_meta", "audit_log"} <= set(store.table_names())
 
 
 def test_reopening_does_not_migrate_twice(tmp_path):
-    open_database(tmp_path / "kiosk.db").execute("INSERT INTO daily_sequence VALUES ('x', 7)")
-    db = open_database(tmp_path / "kiosk.db")
-    assert db.execute("SELECT last FROM daily_sequence").fetchone()[0] == 7
+    open_store(tmp_path / "kiosk.db").set_meta("probe", "7")
+    store = open_store(tmp_path / "kiosk.db")
+    assert store.meta("probe") == "7" and store.upgraded_from == SCHEMA_VERSION
 
 
 def test_a_store_from_newer_software_is_refused_not_damaged(tmp_path):
@@ -30,23 +63,62 @@ def test_a_store_from_newer_software_is_refused_not_damaged(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(StoreError, match="newer"):
-        open_database(path)
+        open_store(path)
 
 
 def test_a_version_1_store_is_upgraded_in_place_keeping_its_rows(tmp_path):
     """Upgrade fixture: a store as schema version 1 wrote it."""
-    from offline_cache.database import MIGRATIONS
-
     path = tmp_path / "kiosk.db"
     with sqlite3.connect(path) as conn:
-        db = sqlite_utils.Database(conn)
-        MIGRATIONS[0](db)
+        MIGRATIONS[0](conn)
         conn.execute("PRAGMA user_version = 1")
         conn.execute("INSERT INTO submissions VALUES (1, 'k', '000126112100017', 's', 't', X'00')")
-    db = open_database(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert db.execute("SELECT tracking_number FROM submissions").fetchone()[0] == (
-        "000126112100017"
-    )
-    with pytest.raises(sqlite3.IntegrityError):
-        db.execute("UPDATE submissions SET service_id = 'x'")
+        conn.execute("INSERT INTO outbox (submission_id, state) VALUES (1, 'pending')")
+    store = open_store(path)
+    assert store.upgraded_from == 1
+    assert store.read_one("PRAGMA user_version")[0] == SCHEMA_VERSION
+    assert store.read_one("SELECT tracking_number FROM submissions")[0] == "000126112100017"
+    assert store.read_one("SELECT retry_kind FROM outbox")[0] == "backoff"
+    with pytest.raises(sqlite3.IntegrityError), store.write() as conn:
+        conn.execute("UPDATE submissions SET service_id = 'x'")
+
+
+def test_store_and_wal_are_private_in_a_private_directory(tmp_path):
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir / "kiosk.db")
+    store.set_meta("x", "1")
+    for name in ("kiosk.db", "kiosk.db-wal"):
+        assert stat.S_IMODE(os.stat(data_dir / name).st_mode) == 0o600, name
+    assert stat.S_IMODE(os.stat(data_dir).st_mode) == 0o700
+
+
+def test_an_existing_world_readable_store_is_made_private(tmp_path):
+    open_store(tmp_path / "kiosk.db").set_meta("x", "1")
+    os.chmod(tmp_path / "kiosk.db", 0o644)
+    os.chmod(tmp_path, 0o755)
+    open_store(tmp_path / "kiosk.db")
+    assert stat.S_IMODE(os.stat(tmp_path / "kiosk.db").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path).st_mode) == 0o700
+
+
+def test_nested_writes_are_savepoints_of_the_outer_transaction(tmp_path):
+    store = open_store(tmp_path / "kiosk.db")
+    with store.write() as conn:
+        conn.execute("INSERT INTO store_meta VALUES ('outer', '1')")
+        with pytest.raises(RuntimeError), store.write() as inner:
+            inner.execute("INSERT INTO store_meta VALUES ('inner', '1')")
+            raise RuntimeError("the inner step fails")
+    assert store.meta("outer") == "1" and store.meta("inner") is None
+
+
+def test_a_read_only_data_directory_is_one_clear_error(tmp_path, read_only_dir):
+    with pytest.raises(StoreUnavailable, match="read-only") as caught:
+        open_store(read_only_dir / "kiosk.db")
+    assert "Fix:" in str(caught.value)
+
+
+def test_a_closed_store_refuses_new_connections(tmp_path):
+    store = Store(tmp_path / "kiosk.db")
+    store.close()
+    with pytest.raises(StoreError):
+        store.connection()

@@ -4,6 +4,8 @@ import datetime as dt
 import time
 import uuid
 
+from kiosk.submission import tracking_number_maker
+
 from drivers.pcsc.service import CardIdentified
 from tests.helpers import kiosk_ui
 from tests.helpers.backend import free_port
@@ -31,7 +33,7 @@ def enqueue(core, count):
             service_id="pension_qualification_certification",
             created_at=dt.datetime.now(dt.UTC),
             payload={"applicant": {"name": "王䶮"}},
-            make_tracking_number=lambda day, seq: f"0001{day:%y%m%d}{seq:04d}0",
+            make_tracking_number=tracking_number_maker("0001"),
         )
 
 
