@@ -27,7 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.submission import tracking_number_maker  # noqa: E402
 from kiosk.sync import SyncEngine  # noqa: E402
-from offline_cache import PayloadSealer, QueueLimits, SubmissionQueue, open_database  # noqa: E402
+from offline_cache import (  # noqa: E402
+    QueueLimits,
+    SubmissionQueue,
+    declare_first_store,
+    open_store,
+)
 from tests.helpers.backend import AUTH, BackendProcess  # noqa: E402
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -48,10 +53,10 @@ def p95(values: list[float]) -> float:
 
 
 def make_queue(directory: Path) -> SubmissionQueue:
-    db = open_database(directory / "kiosk.db")
+    declare_first_store(directory)
     return SubmissionQueue(
-        db,
-        PayloadSealer.from_key_file(directory / "queue.key"),
+        open_store(directory / "kiosk.db"),
+        directory / "queue.key",
         QueueLimits(max_unsent_rows=1_000_000, min_free_bytes=0),
     )
 
@@ -97,9 +102,9 @@ def main() -> int:
         # 1. enqueue latency beside a bare insert of the same bytes
         queue = make_queue(temp_dir / "latency")
         ours = enqueue_many(queue, args.enqueues, "0001")
-        blob_size = queue._db.execute(
+        blob_size = queue.store.read_one(
             "SELECT LENGTH(sealed_payload) FROM submissions LIMIT 1"
-        ).fetchone()[0]
+        )[0]
         bare = bare_inserts(temp_dir / "latency", args.enqueues, blob_size)
         print(f"queue_sync benchmark ({args.enqueues} enqueues, {args.drain} drained)")
         print(
@@ -115,7 +120,9 @@ def main() -> int:
         drain_dir = temp_dir / "drain"
         drain_dir.mkdir()
         queue = make_queue(drain_dir)
-        enqueue_many(queue, args.drain, "0002")
+        enqueue_many(queue, args.drain, "0001")
+        claimed = queue.claim(now=1e12, limit=args.drain)
+        queue.release([item.id for item in claimed])
         bodies = [
             {
                 "idempotency_key": item.idempotency_key,
@@ -125,7 +132,7 @@ def main() -> int:
                 "created_at": item.created_at,
                 "payload": item.payload,
             }
-            for item in queue.due(now=1e12, limit=args.drain)
+            for item in claimed
         ]
         backend = BackendProcess(temp_dir / "backend-sync.db")
         backend.start()

@@ -32,13 +32,17 @@ started = time.perf_counter()
 import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
-from kiosk.config import KioskConfig
+from kiosk.config import DEMO_IDENTITY, KioskConfig
+from offline_cache import declare_first_store
 from kiosk.core import KioskCore
 from kiosk.voice import SilentVoice
 from ui.app import make_application
 from ui.main_window import KioskWindow
 app = make_application()
-core = KioskCore(KioskConfig.load(Path(sys.argv[1]), backend_url="http://127.0.0.1:9"))
+declare_first_store(Path(sys.argv[1]))
+core = KioskCore(
+    KioskConfig.load(Path(sys.argv[1]), backend_url="http://127.0.0.1:9", **DEMO_IDENTITY)
+)
 window = KioskWindow(core, voice=SilentVoice())
 window.resize(1920, 1080)
 window.show()
@@ -83,9 +87,10 @@ def sessions(count: int) -> tuple[list[float], list[float]]:
     from PySide6.QtCore import QEvent, Qt
     from PySide6.QtTest import QTest
 
-    from kiosk.config import KioskConfig
+    from kiosk.config import DEMO_IDENTITY, KioskConfig
     from kiosk.core import KioskCore
     from kiosk.voice import RecordingVoice
+    from offline_cache import declare_first_store
     from ui.app import make_application
     from ui.background import wait_for_background_work
     from ui.main_window import KioskWindow
@@ -95,9 +100,13 @@ def sessions(count: int) -> tuple[list[float], list[float]]:
     tap_ms: list[float] = []
     memory: list[float] = []
     with tempfile.TemporaryDirectory() as data_dir:
+        declare_first_store(Path(data_dir))
         core = KioskCore(
             KioskConfig.load(
-                Path(data_dir), backend_url="http://127.0.0.1:9", max_unsent_rows=100_000
+                Path(data_dir),
+                backend_url="http://127.0.0.1:9",
+                max_unsent_rows=100_000,
+                **DEMO_IDENTITY,
             )
         )
         voice = RecordingVoice()

@@ -357,12 +357,12 @@ class SyncEngine:
                 return report
             now = float("inf") if force else self._clock()
             total = self._queue.count_due(now)
-            batch = self._claim(now)
+            batch = self._claim(now, 0)
             while batch:
                 self._beat()
                 upcoming = None
                 if not self._stopping.is_set():
-                    upcoming = self._prefetch.submit(self._claim, now)
+                    upcoming = self._prefetch.submit(self._claim, now, batch[-1].id)
                 reachable = self._send_batch(batch, report)
                 batch = upcoming.result() if upcoming is not None else []
                 if self._on_progress is not None:
@@ -393,11 +393,11 @@ class SyncEngine:
             body["training"] = True
         return body
 
-    def _claim(self, now: float) -> list[QueuedSubmission]:
+    def _claim(self, now: float, after_id: int) -> list[QueuedSubmission]:
         """The next batch, marked in flight before any request carries it: a crash after
         sending leaves rows that are simply sent again, and the server's idempotency
         turns that into a replay."""
-        items = self._queue.claim(now=now, limit=self._batch_size)
+        items = self._queue.claim(now=now, limit=self._batch_size, after_id=after_id)
         if items:
             crashpoint("after_mark_in_flight")
         return items

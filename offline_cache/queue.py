@@ -234,28 +234,32 @@ class SubmissionQueue:
         like a new kiosk): then None until `asked`."""
         if (epoch := self.epoch) is not None:
             return epoch
-        known = set(self._ledger_epochs())
-        known.update(self._epochs_in_store())
-        if backend_max_epoch is not None:
-            known.add(backend_max_epoch)
-        # An upgraded store had numbers of the older, date-based form (2yy where the epoch
-        # stands): its history is known to be clash-free from epoch 1.
-        history = bool(known) or self._ledger.exists() or (self._store.upgraded_from or 0) > 0
-        if not history and not asked:
-            return None
-        epoch = max(known, default=0) + 1
-        if epoch > MAX_EPOCH:
-            log.error("store epochs exhausted (%d); the kiosk needs a new kiosk number", epoch)
-            return None
-        self._append_ledger(epoch)
+        # One transaction: the sync thread and a submitting thread (or two processes)
+        # asking at once must agree on one epoch.
         with self._store.write() as conn:
+            row = conn.execute("SELECT value FROM store_meta WHERE key = 'epoch'").fetchone()
+            if row is not None:
+                return int(row[0])
+            known = set(self._ledger_epochs())
+            known.update(self._epochs_in_store())
+            if backend_max_epoch is not None:
+                known.add(backend_max_epoch)
+            # An upgraded store had numbers of the older, date-based form (2yy where the
+            # epoch stands): its history is known to be clash-free from epoch 1.
+            history = bool(known) or self._ledger.exists() or (self._store.upgraded_from or 0) > 0
+            if not history and not asked:
+                return None
+            epoch = max(known, default=0) + 1
+            if epoch > MAX_EPOCH:
+                log.error("store epochs exhausted (%d); the kiosk needs a new kiosk number", epoch)
+                return None
+            self._append_ledger(epoch)
             conn.execute(
-                "INSERT INTO store_meta (key, value) VALUES ('epoch', ?), ('sequence', '0')"
-                " ON CONFLICT(key) DO NOTHING",
+                "INSERT INTO store_meta (key, value) VALUES ('epoch', ?), ('sequence', '0')",
                 [str(epoch)],
             )
-        log.info("this store numbers receipts in epoch %03d", self.epoch or epoch)
-        return self.epoch
+        log.info("this store numbers receipts in epoch %03d", epoch)
+        return epoch
 
     def _ledger_epochs(self) -> list[int]:
         try:
@@ -375,11 +379,12 @@ class SubmissionQueue:
                 "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'"
             ).rowcount
 
-    def claim(self, now: float, limit: int = 50) -> list[QueuedSubmission]:
+    def claim(self, now: float, limit: int = 50, after_id: int = 0) -> list[QueuedSubmission]:
         """Due rows, oldest first, marked in flight in the same transaction (so two
         senders, even in two processes, never claim the same row). Rows that cannot be
         opened with the right key are quarantined on the way; with no usable key nothing
-        is claimed."""
+        is claimed. `after_id`: only rows newer than this one (a round moves forward and
+        never takes back a row it already tried)."""
         sealer = self._sealer
         if sealer is None:
             return []
@@ -390,8 +395,8 @@ class SubmissionQueue:
                 " s.created_at, s.sealed_payload, o.attempts"
                 " FROM outbox o JOIN submissions s ON s.id = o.submission_id"
                 " WHERE o.state IN ('pending', 'failed') AND o.next_attempt_at <= ?"
-                " ORDER BY s.id LIMIT ?",
-                [now, limit],
+                " AND s.id > ? ORDER BY s.id LIMIT ?",
+                [now, after_id, limit],
             ).fetchall()
             for row_id, key, tracking, service, created, sealed, attempts in rows:
                 try:

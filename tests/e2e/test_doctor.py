@@ -7,6 +7,7 @@ import sys
 
 from tests.helpers.backend import free_port
 from tests.helpers.cards import WANG_YAN, wait_for_presence
+from tests.helpers.enrolment import write_enrolled_toml
 
 
 def doctor(tmp_path, backend_url, env=None):
@@ -31,6 +32,7 @@ def doctor(tmp_path, backend_url, env=None):
 
 
 def test_all_green_with_a_card_in_the_reader(tmp_path, backend, card_slots):
+    write_enrolled_toml(tmp_path)
     card_slots.insert(*WANG_YAN)
     wait_for_presence(0, True)
     code, checks = doctor(tmp_path, backend.url)
@@ -48,3 +50,32 @@ def test_failures_come_with_their_fix(tmp_path, pcscd):
     assert "pcscd --foreground" in checks["pcscd running"]["fix"]
     assert not checks["backend reachable"]["ok"]
     assert "queue" in checks["backend reachable"]["fix"]
+
+
+def test_doctor_names_bad_configuration_and_a_missing_enrolment(tmp_path, backend):
+    """Landed code: min_free_disk_mb = "lots" crashed doctor; a broken identity passed."""
+    (tmp_path / "kiosk.toml").write_text(
+        'min_free_disk_mb = "lots"\nkiosk_number = "abc"\nsync_intervall_s = 5\n'
+    )
+    code, checks = doctor(tmp_path, backend.url)
+    assert code == 1
+    detail = checks["configuration"]["detail"]
+    assert 'min_free_disk_mb = "lots"' in detail and "sync_interval_s" in detail
+    assert not checks["enrolment"]["ok"] and "kiosk_number" in checks["enrolment"]["detail"]
+    assert checks["free disk"]["ok"]  # ran on the default 200 MiB
+
+
+def test_doctor_comes_back_from_a_card_that_stopped_answering(tmp_path, backend, card_slots):
+    """Landed code: doctor blocked for as long as the hung card stayed in the reader."""
+    import time
+
+    from drivers.simulated.faults import faulty_card
+
+    write_enrolled_toml(tmp_path, "card_read_timeout_s = 2\n")
+    card_slots.insert("", "", card=faulty_card(*WANG_YAN, "hang", at_apdu=3))
+    wait_for_presence(0, True)
+    started = time.monotonic()
+    code, checks = doctor(tmp_path, backend.url)
+    took = time.monotonic() - started
+    assert took < 2 + 2 + 1.5, took  # card_read_timeout_s + 2 s, plus interpreter start
+    assert code == 1 and checks["card readable"]["detail"].startswith("card_not_responding")
