@@ -4,9 +4,8 @@ import datetime as dt
 import time
 import uuid
 
-from kiosk.submission import tracking_number_maker
-
 from drivers.pcsc.service import CardIdentified
+from kiosk.submission import tracking_number_maker
 from tests.helpers import kiosk_ui
 from tests.helpers.backend import free_port
 from tests.helpers.cards import WANG_YAN
