@@ -202,7 +202,7 @@ class Simulation:
             for _ in range(self.sessions):
                 self._one_session()
                 if self.pause_s:
-                    time.sleep(self.pause_s)
+                    pause(self.pause_s)
         finally:
             stop_staff.set()
             if staff_thread is not None:
@@ -310,6 +310,12 @@ class Simulation:
         self._emit("audit", action="set_high_contrast")
 
 
+def pause(seconds: float) -> None:
+    # Not time.sleep: under libfaketime (the soak test's clock jumps) its
+    # clock_nanosleep(TIMER_ABSTIME) on the untouched monotonic clock fails with EINVAL.
+    threading.Event().wait(seconds)
+
+
 def drain(core: KioskCore, timeout_s: float) -> None:
     """Wait for the sync loop to send what it can (the summary reports what is left)."""
     deadline = time.monotonic() + timeout_s
@@ -318,12 +324,13 @@ def drain(core: KioskCore, timeout_s: float) -> None:
         if counts.unsent == 0:
             return
         core.sync.trigger()
-        time.sleep(0.2)
+        pause(0.2)
 
 
 def run_simulation(core: KioskCore, simulation: Simulation, drain_s: float) -> SimulationSummary:
     """Start the sync loop (no card reader: cards are simulated), run, drain, report."""
     original_contrast = core.settings.high_contrast
+    core.queue.recover_in_flight()  # as KioskCore.start does after a crash
     core.sync.start()
     try:
         summary = simulation.run()

@@ -397,7 +397,9 @@ class SyncEngine:
         """The next batch, marked in flight before any request carries it: a crash after
         sending leaves rows that are simply sent again, and the server's idempotency
         turns that into a replay."""
-        items = self._queue.claim(now=now, limit=self._batch_size, after_id=after_id)
+        items = self._queue.claim(
+            now=now, limit=self._batch_size, after_id=after_id, lease_s=self._stall_after_s()
+        )
         if items:
             crashpoint("after_mark_in_flight")
         return items

@@ -109,6 +109,9 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
     # reachability probe may end the second kind, never the first.
     conn.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     conn.execute("ALTER TABLE outbox ADD COLUMN retry_kind TEXT NOT NULL DEFAULT 'backoff'")
+    # When a row was claimed (wall time): a row left in flight by a sender that died (a
+    # killed `kiosk sync --once`) is claimed again once its lease has run out.
+    conn.execute("ALTER TABLE outbox ADD COLUMN claimed_at REAL NOT NULL DEFAULT 0")
     conn.execute("DROP TABLE daily_sequence")
 
 

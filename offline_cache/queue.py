@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -379,24 +380,35 @@ class SubmissionQueue:
                 "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'"
             ).rowcount
 
-    def claim(self, now: float, limit: int = 50, after_id: int = 0) -> list[QueuedSubmission]:
+    def claim(
+        self,
+        now: float,
+        limit: int = 50,
+        after_id: int = 0,
+        lease_s: float | None = None,
+    ) -> list[QueuedSubmission]:
         """Due rows, oldest first, marked in flight in the same transaction (so two
         senders, even in two processes, never claim the same row). Rows that cannot be
         opened with the right key are quarantined on the way; with no usable key nothing
         is claimed. `after_id`: only rows newer than this one (a round moves forward and
-        never takes back a row it already tried)."""
+        never takes back a row it already tried). `lease_s`: rows in flight for longer than
+        this (their sender died) are claimed again; the backend turns a repeat into a
+        replay."""
         sealer = self._sealer
         if sealer is None:
             return []
         claimed: list[QueuedSubmission] = []
+        wall = time.time()
+        lease = float("inf") if lease_s is None else lease_s
         with self._store.write() as conn:
             rows = conn.execute(
                 "SELECT s.id, s.idempotency_key, s.tracking_number, s.service_id,"
                 " s.created_at, s.sealed_payload, o.attempts"
                 " FROM outbox o JOIN submissions s ON s.id = o.submission_id"
-                " WHERE o.state IN ('pending', 'failed') AND o.next_attempt_at <= ?"
+                " WHERE ((o.state IN ('pending', 'failed') AND o.next_attempt_at <= ?)"
+                "   OR (o.state = 'in_flight' AND (o.claimed_at < ? OR o.claimed_at > ?)))"
                 " AND s.id > ? ORDER BY s.id LIMIT ?",
-                [now, after_id, limit],
+                [now, wall - lease, wall + lease, after_id, limit],
             ).fetchall()
             for row_id, key, tracking, service, created, sealed, attempts in rows:
                 try:
@@ -410,9 +422,9 @@ class SubmissionQueue:
                     log.error("submission %s quarantined: %s", tracking, error)
                     continue
                 conn.execute(
-                    "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1"
-                    " WHERE submission_id = ?",
-                    [row_id],
+                    "UPDATE outbox SET state = 'in_flight', attempts = attempts + 1,"
+                    " claimed_at = ? WHERE submission_id = ?",
+                    [wall, row_id],
                 )
                 claimed.append(
                     QueuedSubmission(row_id, key, tracking, service, created, payload, attempts + 1)

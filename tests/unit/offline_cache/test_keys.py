@@ -93,9 +93,7 @@ def test_rows_an_older_kiosk_quarantined_as_unreadable_come_back_with_the_key(tm
     queue = open_queue(tmp_path)
     enqueue(queue)
     with queue.store.write() as conn:
-        conn.execute(
-            "UPDATE outbox SET state = 'quarantined', last_error = 'unreadable row: tag'"
-        )
+        conn.execute("UPDATE outbox SET state = 'quarantined', last_error = 'unreadable row: tag'")
     assert queue.reload_key()
     assert len(queue.claim(now=1e12)) == 1
 

@@ -347,3 +347,14 @@ def test_the_probe_ends_only_waits_for_the_network(tmp_path):
     queue.mark_failed([(first.id, "network", 5e11, "network"), (second.id, "503", 5e11, "server")])
     assert queue.end_network_waits() == 1
     assert [i.id for i in queue.claim(now=1000.0)] == [first.id]
+
+
+def test_rows_left_in_flight_by_a_dead_sender_are_claimed_again_after_the_lease(tmp_path):
+    _, queue = make_queue(tmp_path)
+    enqueue(queue)
+    assert len(queue.claim(now=1e12)) == 1  # a `kiosk sync --once` that is then killed
+    assert queue.claim(now=1e12, lease_s=60) == []  # still within its lease
+    with queue.store.write() as conn:
+        conn.execute("UPDATE outbox SET claimed_at = claimed_at - 61")
+    (again,) = queue.claim(now=1e12, lease_s=60)
+    assert again.attempts == 2
