@@ -16,6 +16,7 @@ import requests
 
 from drivers.simulated.faults import PROFILES
 from kiosk.config import DEMO_IDENTITY, KioskConfig, default_data_dir
+from mock_backend.registry import parse_kiosk_spec
 
 log = logging.getLogger("kiosk")
 
@@ -145,23 +146,19 @@ def cmd_card_hold(args: argparse.Namespace) -> int:
 def cmd_backend(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_backend import create_app, parse_kiosk_spec
+    from mock_backend import create_app
 
     db = args.db or str((args.data_dir or default_data_dir()) / "backend.db")
-    kiosks = None
-    if args.kiosk:
-        try:
-            kiosks = [parse_kiosk_spec(spec) for spec in args.kiosk]
-            app = create_app(db, kiosks=kiosks)  # checks the registry as a whole
-        except ValueError as error:
-            print(f"kiosk backend: --kiosk: {error}", file=sys.stderr)
-            return EXIT_USAGE
-    app = create_app(
-        db,
-        kiosks=kiosks,
-        catalog_path=args.catalog,
-        answer_delay_s=args.answer_delay_ms / 1000,
-    )
+    try:
+        app = create_app(
+            db,
+            kiosks=args.kiosk or None,
+            catalog_path=args.catalog,
+            answer_delay_s=args.answer_delay_ms / 1000,
+        )
+    except ValueError as error:  # two kiosks with one number or one token
+        print(f"kiosk backend: --kiosk: {error}", file=sys.stderr)
+        return EXIT_USAGE
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
@@ -611,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     backend.add_argument(
         "--kiosk",
         action="append",
+        type=parse_kiosk_spec,
         metavar="ID:NUMBER:TOKEN",
         help="an enrolled kiosk: id, 4-digit number, bearer token (repeatable; default: "
         "the demo pairing kiosk-0001:0001:dev-token-kiosk-0001)",

@@ -309,7 +309,13 @@ class SyncEngine:
         remaining = self._hold_until_monotonic - self._monotonic()
         stored = self._queue.store.meta(self._hold_key)
         if stored:
-            stored_remaining = min(float(stored) - self._clock(), self._retry_cap_s)
+            now = self._clock()
+            stored_remaining = float(stored) - now
+            if stored_remaining > self._retry_cap_s + 1:
+                # Set under a clock that has since gone back (maybe by another process):
+                # no hold is longer than the cap, so re-stamp it, or it never ends.
+                stored_remaining = self._retry_cap_s
+                self._queue.store.set_meta(self._hold_key, repr(now + stored_remaining))
             remaining = max(remaining, stored_remaining)
         return max(0.0, remaining)
 

@@ -1,5 +1,21 @@
-"""The backend the kiosk syncs to, as a small FastAPI service (imports nothing of the kiosk)."""
+"""The backend the kiosk syncs to, as a small FastAPI service (imports nothing of the kiosk
+but its shipped catalog)."""
 
-from mock_backend.app import create_app
+from mock_backend.app import MAX_BODY_BYTES, create_app
+from mock_backend.registry import (
+    DEMO_KIOSK,
+    InvalidKioskSpec,
+    KioskRegistration,
+    KioskRegistry,
+    parse_kiosk_spec,
+)
 
-__all__ = ["create_app"]
+__all__ = [
+    "DEMO_KIOSK",
+    "MAX_BODY_BYTES",
+    "InvalidKioskSpec",
+    "KioskRegistration",
+    "KioskRegistry",
+    "create_app",
+    "parse_kiosk_spec",
+]

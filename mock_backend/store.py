@@ -1,5 +1,5 @@
-"""The backend's SQLite store: submissions (one row per idempotency key), usage events,
-verifier statuses."""
+"""The backend's SQLite store: submissions (one row per idempotency key), training
+submissions (the same, in a table of their own), usage events, verifier statuses."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_backend.tracking import MAX_EPOCH, MIN_EPOCH, TRACKING_NUMBER_LENGTH
+
+# Real and training submissions live in separate tables so that nothing reading
+# `submissions` (counts, exports, the test helpers reading the file) can mix them up.
+REAL, TRAINING = "submissions", "training_submissions"
+
 
 @dataclass
 class StoredSubmission:
@@ -20,10 +26,16 @@ class StoredSubmission:
     kiosk_id: str
     received_at: str
     status: str
+    training: bool = False
 
 
 class IdempotencyConflict(Exception):
-    """The key (or tracking number) was used before with a different payload."""
+    """The key was used before with a different payload, or the tracking number by
+    another key. `code` says which, for the API's error field."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def payload_hash(body: dict) -> str:
@@ -31,8 +43,9 @@ def payload_hash(body: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
+def _submissions_table(name: str) -> str:
+    return f"""
+CREATE TABLE IF NOT EXISTS {name} (
     idempotency_key TEXT PRIMARY KEY,
     payload_hash TEXT NOT NULL,
     tracking_number TEXT NOT NULL UNIQUE,
@@ -42,6 +55,13 @@ CREATE TABLE IF NOT EXISTS submissions (
     received_at TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'received'
 );
+"""
+
+
+SCHEMA = (
+    _submissions_table(REAL)
+    + _submissions_table(TRAINING)
+    + """
 CREATE TABLE IF NOT EXISTS usage_events (
     event_id TEXT PRIMARY KEY,
     kiosk_id TEXT NOT NULL,
@@ -54,6 +74,9 @@ CREATE TABLE IF NOT EXISTS verification_statuses (
     updated_at TEXT NOT NULL
 );
 """
+)
+
+Outcome = tuple[StoredSubmission, bool] | IdempotencyConflict
 
 
 class BackendStore:
@@ -69,18 +92,17 @@ class BackendStore:
         self._lock = threading.Lock()
 
     def create(self, body: dict) -> tuple[StoredSubmission, bool]:
-        """Store a submission once. Returns (stored, created); replays are created=False."""
+        """Store a submission once. Returns (stored, created); replays are created=False.
+        `body["training"] is True` stores it as a training submission."""
         outcome = self.create_many([body])[0]
         if isinstance(outcome, IdempotencyConflict):
             raise outcome
         return outcome
 
-    def create_many(
-        self, bodies: list[dict]
-    ) -> list[tuple[StoredSubmission, bool] | IdempotencyConflict]:
+    def create_many(self, bodies: list[dict]) -> list[Outcome]:
         """Store a batch in one transaction (one fsync); an outcome per item, in order."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        outcomes: list[tuple[StoredSubmission, bool] | IdempotencyConflict] = []
+        outcomes: list[Outcome] = []
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -92,51 +114,96 @@ class BackendStore:
                 raise
         return outcomes
 
-    def _create_one(
-        self, body: dict, received_at: str
-    ) -> tuple[StoredSubmission, bool] | IdempotencyConflict:
+    def _create_one(self, body: dict, received_at: str) -> Outcome:
         digest = payload_hash(body)
         key = body["idempotency_key"]
-        existing = self._conn.execute(
-            "SELECT payload_hash FROM submissions WHERE idempotency_key = ?", [key]
-        ).fetchone()
-        if existing is not None:
-            if existing[0] != digest:
-                return IdempotencyConflict("idempotency key reused with a different payload")
-            return self._get("idempotency_key", key), False  # type: ignore[return-value]
-        try:
-            self._conn.execute(
-                "INSERT INTO submissions (idempotency_key, payload_hash, tracking_number,"
-                " service_id, kiosk_id, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    key,
-                    digest,
-                    body["tracking_number"],
-                    body["service_id"],
-                    body["kiosk_id"],
-                    json.dumps(body, ensure_ascii=False),
-                    received_at,
-                ],
-            )
-        except sqlite3.IntegrityError:
-            return IdempotencyConflict("tracking number already used by another key")
-        return self._get("idempotency_key", key), True  # type: ignore[return-value]
+        table = TRAINING if body.get("training") is True else REAL
+        # Keys and tracking numbers are unique across both tables: a training run must
+        # not take a number (or a key) a real submission has, nor the other way round.
+        for other in (REAL, TRAINING):
+            existing = self._conn.execute(
+                f"SELECT payload_hash FROM {other} WHERE idempotency_key = ?", [key]
+            ).fetchone()
+            if existing is None:
+                continue
+            if other != table or existing[0] != digest:
+                return IdempotencyConflict(
+                    "idempotency_key_reused", "idempotency key reused with a different payload"
+                )
+            return self._get(table, "idempotency_key", key), False  # type: ignore[return-value]
+        for other in (REAL, TRAINING):
+            taken = self._conn.execute(
+                f"SELECT 1 FROM {other} WHERE tracking_number = ?", [body["tracking_number"]]
+            ).fetchone()
+            if taken:
+                return IdempotencyConflict(
+                    "tracking_number_taken", "tracking number already used by another key"
+                )
+        self._conn.execute(
+            f"INSERT INTO {table} (idempotency_key, payload_hash, tracking_number,"
+            " service_id, kiosk_id, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                key,
+                digest,
+                body["tracking_number"],
+                body["service_id"],
+                body["kiosk_id"],
+                json.dumps(body, ensure_ascii=False),
+                received_at,
+            ],
+        )
+        return self._get(table, "idempotency_key", key), True  # type: ignore[return-value]
 
     def by_tracking_number(self, tracking_number: str) -> StoredSubmission | None:
+        """A real or training submission by its number (numbers are unique across both)."""
         with self._lock:
-            return self._get("tracking_number", tracking_number)
+            return self._get(REAL, "tracking_number", tracking_number) or self._get(
+                TRAINING, "tracking_number", tracking_number
+            )
 
-    def _get(self, column: str, value: str) -> StoredSubmission | None:
+    def _get(self, table: str, column: str, value: str) -> StoredSubmission | None:
         row = self._conn.execute(
             "SELECT idempotency_key, tracking_number, service_id, kiosk_id, received_at, status"
-            f" FROM submissions WHERE {column} = ?",
+            f" FROM {table} WHERE {column} = ?",
             [value],
         ).fetchone()
-        return StoredSubmission(*row) if row else None
+        return StoredSubmission(*row, training=table == TRAINING) if row else None
 
     def count(self) -> int:
+        """Real submissions only: training ones are never counted with them."""
         with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+            return self._conn.execute(f"SELECT COUNT(*) FROM {REAL}").fetchone()[0]
+
+    def count_training(self) -> int:
+        with self._lock:
+            return self._conn.execute(f"SELECT COUNT(*) FROM {TRAINING}").fetchone()[0]
+
+    def count_for_kiosk(self, kiosk_id: str) -> int:
+        """Real submissions stored by one kiosk."""
+        with self._lock:
+            return self._conn.execute(
+                f"SELECT COUNT(*) FROM {REAL} WHERE kiosk_id = ?", [kiosk_id]
+            ).fetchone()[0]
+
+    def max_epoch(self, kiosk_number: str) -> int | None:
+        """The largest store epoch among current-layout numbers in this kiosk number's
+        space, real or training (both use up numbers); None if there is none yet."""
+        # Fixed-width digit strings sort like numbers, so a range scan on the unique
+        # index finds epochs 001-199 and skips legacy yymmdd numbers (digits 5-7 >= 200).
+        low, high = f"{kiosk_number}{MIN_EPOCH:03d}", f"{kiosk_number}{MAX_EPOCH + 1:03d}"
+        query = (
+            "SELECT MAX(tracking_number) FROM {table} WHERE tracking_number >= ?"
+            " AND tracking_number < ? AND length(tracking_number) = ?"
+        )
+        best: str | None = None
+        with self._lock:
+            for table in (REAL, TRAINING):
+                found = self._conn.execute(
+                    query.format(table=table), [low, high, TRACKING_NUMBER_LENGTH]
+                ).fetchone()[0]
+                if found is not None and (best is None or found > best):
+                    best = found
+        return int(best[4:7]) if best is not None else None
 
     def add_usage_events(self, kiosk_id: str, events: list[dict]) -> int:
         """Store events once each (by event_id); returns how many were new."""
@@ -144,12 +211,19 @@ class BackendStore:
         with self._lock:
             before = self._conn.total_changes
             self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO usage_events (event_id, kiosk_id, body, received_at)"
-                " VALUES (?, ?, ?, ?)",
-                [(e["event_id"], kiosk_id, json.dumps(e, ensure_ascii=False), now) for e in events],
-            )
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO usage_events (event_id, kiosk_id, body, received_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [
+                        (e["event_id"], kiosk_id, json.dumps(e, ensure_ascii=False), now)
+                        for e in events
+                    ],
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
             return self._conn.total_changes - before
 
     def verification_status(self, id_number_sha256: str) -> tuple[str, str] | None:

@@ -359,3 +359,17 @@ def test_a_wall_clock_moved_back_does_not_strand_a_row(queue, misbehaving):
         wait_for(lambda: queue.counts().sent == 1, 15, "the retry after the clock jump")
     finally:
         worker.stop()
+
+
+def test_a_hold_stored_under_a_clock_that_ran_ahead_ends_within_the_cap(queue, backend):
+    """Found by the soak: a Retry-After stored by a process whose clock ran a day ahead
+    held every later sender for that day (the cap was applied to each read, never to the
+    stored time)."""
+    offset = [86_400.0]
+    ahead = engine(queue, backend.url, retry_cap_s=4, clock=lambda: time.time() + offset[0])
+    ahead._hold(3)
+    enqueue(queue, 1)
+    on_time = engine(queue, backend.url, retry_cap_s=4)
+    assert 0 < on_time.sync_once().held_s <= 4
+    time.sleep(4.2)
+    assert on_time.sync_once().sent == 1

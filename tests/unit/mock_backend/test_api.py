@@ -4,7 +4,7 @@ import uuid
 
 import requests
 
-from tests.helpers.backend import AUTH
+from tests.helpers.backend import AUTH, BackendProcess, auth
 
 
 def body(**changes):
@@ -12,7 +12,7 @@ def body(**changes):
         "idempotency_key": str(uuid.uuid4()),
         "kiosk_id": "kiosk-0001",
         "service_id": "pension_qualification_certification",
-        "tracking_number": "000126112100017",
+        "tracking_number": "000100100000015",
         "created_at": "2026-11-21T10:00:00+08:00",
         "payload": {"answers": {"contact_phone": "13812345678"}},
     }
@@ -42,16 +42,22 @@ def test_create_then_replay_then_conflict(backend):
 
 def test_a_tracking_number_cannot_be_reused_by_another_key(backend):
     assert post(backend, body()).status_code == 201
-    assert post(backend, body()).status_code == 409
+    taken = post(backend, body())
+    assert taken.status_code == 409 and taken.json()["error"] == "tracking_number_taken"
+
+
+def test_legacy_date_based_numbers_are_still_accepted(backend):
+    assert post(backend, body(tracking_number="000126112100014")).status_code == 201
+    assert backend.status("000126112100014")["status"] == "received"
 
 
 def test_status_by_tracking_number_and_tracking_page(backend):
-    assert backend.status("000126112100017") is None
+    assert backend.status("000100100000015") is None
     post(backend, body())
-    status = backend.status("000126112100017")
+    status = backend.status("000100100000015")
     assert status["status"] == "received"
-    page = requests.get(backend.url + "/track/000126112100017", timeout=5)
-    assert page.status_code == 200 and "000126112100017" in page.text
+    page = requests.get(backend.url + "/track/000100100000015", timeout=5)
+    assert page.status_code == 200 and "000100100000015" in page.text
 
 
 def test_invalid_bodies_get_422_with_reasons(backend):
@@ -70,13 +76,14 @@ def test_openapi_describes_the_submission_endpoints(backend):
 def test_every_api_call_needs_the_kiosk_token(backend):
     assert post(backend, body(), headers={}).status_code == 401
     assert post(backend, body(), headers={"Authorization": "Bearer wrong"}).status_code == 401
-    status = requests.get(backend.url + "/api/v1/submissions/000126112100017", timeout=5)
+    status = requests.get(backend.url + "/api/v1/submissions/000100100000015", timeout=5)
     assert status.status_code == 401
     assert backend.rows() == []
 
 
 def test_a_kiosk_cannot_submit_in_another_kiosks_name(backend):
-    assert post(backend, body(kiosk_id="kiosk-0002")).status_code == 403
+    refused = post(backend, body(kiosk_id="kiosk-0002"))
+    assert refused.status_code == 403 and refused.json()["error"] == "kiosk_id_mismatch"
 
 
 def test_oversized_bodies_are_refused(backend):
@@ -90,7 +97,7 @@ def test_oversized_bodies_are_refused(backend):
 
 
 def test_batch_gives_one_result_per_item_in_order(backend):
-    good, replay = body(), body(tracking_number="000126112100025")
+    good, replay = body(), body(tracking_number="000100100000023")
     post(backend, replay)
     conflict = {**replay, "payload": {"changed": True}}
     invalid = {**body(tracking_number="x"), "idempotency_key": "nope"}
@@ -105,7 +112,9 @@ def test_batch_gives_one_result_per_item_in_order(backend):
     assert [r["status"] for r in results] == [201, 200, 409, 422]
     assert [r["index"] for r in results] == [0, 1, 2, 3]
     assert results[0]["ack"]["idempotency_key"] == good["idempotency_key"]
-    assert {e["loc"][-1] for e in results[3]["error"]} >= {"tracking_number", "idempotency_key"}
+    assert results[2]["error"] == "idempotency_key_reused"
+    assert results[3]["error"] == "invalid"
+    assert {e["loc"][-1] for e in results[3]["detail"]} >= {"tracking_number", "idempotency_key"}
     assert len(backend.rows()) == 2
 
 
@@ -137,3 +146,41 @@ def test_verifier_lookup_takes_a_digest_not_the_number(backend):
         url, json={"id_number_sha256": "445281195207081310"}, headers=AUTH, timeout=5
     )
     assert raw.status_code == 422
+
+
+def test_registered_kiosks_each_write_only_their_own_number_space(tmp_path):
+    from mock_backend import KioskRegistration
+    from mock_backend.tracking import make_tracking_number
+
+    first = KioskRegistration("kiosk-a", "0101", "token-a-0123456789abcdef")
+    second = KioskRegistration("kiosk-b", "0102", "token-b-0123456789abcdef")
+    server = BackendProcess(tmp_path / "fleet.db", kiosks=[first, second])
+    server.start()
+    try:
+        number_b = make_tracking_number("0102", 1, 1)
+        as_a = body(kiosk_id="kiosk-a", tracking_number=number_b)
+        refused = post(server, as_a, headers=auth(first))
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "tracking_number_outside_kiosk_space"
+        assert post(server, body(), headers=AUTH).status_code == 401  # no demo kiosk now
+        as_b = body(kiosk_id="kiosk-b", tracking_number=number_b)
+        assert post(server, as_b, headers=auth(second)).status_code == 201
+        assert server.status(number_b, headers=auth(first))["tracking_number"] == number_b
+        summary = requests.get(server.url + "/api/v1/kiosk", headers=auth(second), timeout=5)
+        assert summary.json() == {
+            "kiosk_id": "kiosk-b",
+            "kiosk_number": "0102",
+            "submissions": 1,
+            "max_epoch": 1,
+        }
+        assert [row[1] for row in server.rows()] == [number_b]
+    finally:
+        server.stop()
+
+
+def test_training_submissions_over_http(backend):
+    assert post(backend, body(training=True)).status_code == 201
+    assert backend.status("000100100000015")["training"] is True
+    assert backend.rows() == []  # the real table holds no practice runs
+    page = requests.get(backend.url + "/track/000100100000015", timeout=5)
+    assert "培训 / Training" in page.text
