@@ -77,6 +77,8 @@ def _paint(painter: QPainter, printer: QPrinter, receipt: Receipt) -> None:
         y += rect.height() + 2 * dots_per_mm
 
     text("村级政务服务自助终端 · 办件回执", 11, bold=True)
+    if receipt.training:
+        text("培训 TRAINING · 非正式办件 not a real application", 11, bold=True)
     text(f"{receipt.service_title.zh}\n{receipt.service_title.en}", 10, bold=True)
     text(f"办件编号 Tracking number:\n{receipt.grouped_tracking_number}", 12, bold=True)
     text(f"提交时间 Submitted: {receipt.submitted_at:%Y-%m-%d %H:%M}", 9)

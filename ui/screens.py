@@ -582,6 +582,8 @@ class ReceiptScreen(Screen):
     def render(self, receipt: Receipt, language: str) -> None:
         self.receipt = receipt
         heading = Text("✔ 已提交", "✔ Submitted")
+        if receipt.training:  # kiosk simulate --training: never mistaken for a real one
+            heading = Text("✔ 已提交(培训,非正式办件)", "✔ Submitted (TRAINING, not real)")
         self.heading.setText(heading(language))
         self.service.setText(receipt.service_title(language))
         self.tracking.setText(

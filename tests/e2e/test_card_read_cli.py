@@ -133,3 +133,19 @@ def test_insert_profiles_for_training(cli_card, profile, code, words):
         assert words in result.stderr
     else:
         assert json.loads(result.stdout)["name"] == WANG_YAN[0]
+
+
+def test_card_read_comes_back_from_a_card_that_stopped_answering(card_slots, tmp_path):
+    """Landed code: `kiosk card read` blocked for as long as the hung card stayed in."""
+    import time
+
+    from drivers.simulated.faults import faulty_card
+
+    (tmp_path / "kiosk.toml").write_text("card_read_timeout_s = 1.5\n")
+    card_slots.insert("", "", card=faulty_card(*WANG_YAN, "hang", at_apdu=4))
+    wait_for_presence(0, True)
+    started = time.monotonic()
+    result = kiosk("--data-dir", str(tmp_path), "card", "read", check=False)
+    took = time.monotonic() - started
+    assert result.returncode == 8 and "no answer within 1.5 s" in result.stderr
+    assert took < 1.5 + 2 + 1.5, took  # the timeout, the allowance, the interpreter start

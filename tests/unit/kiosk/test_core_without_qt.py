@@ -52,3 +52,25 @@ def test_core_packages_import_and_work_with_pyside6_blocked(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "core-ok 0001" in result.stdout
+
+
+def test_a_kiosk_with_bad_values_and_no_identity_boots_and_says_why(tmp_path):
+    """Landed code: idle_timeout_s = "x" crashed boot; a broken kiosk.toml silently became
+    kiosk-0001 with the dev token (two kiosks, one number space)."""
+    import pytest
+
+    from kiosk.config import KioskConfig
+    from kiosk.core import KioskCore
+    from offline_cache import QueueFull
+
+    (tmp_path / "kiosk.toml").write_text(
+        'idle_timeout_s = "x"\nmax_unsent_rows = -1\nkiosk_number = "abc"\n'
+    )
+    core = KioskCore(KioskConfig.load(tmp_path))
+    assert core.config.idle_timeout_s == 90 and core.config.max_unsent_rows == 10_000
+    details = " | ".join(problem.detail for problem in core.problems())
+    assert 'idle_timeout_s = "x"' in details and "max_unsent_rows = -1" in details
+    assert "not enrolled" in details and "kiosk_number" in details
+    with pytest.raises(QueueFull, match="not enrolled"):
+        core.rate("pension_certification", None, 5, [])
+    assert core.queue.counts().pending == 0

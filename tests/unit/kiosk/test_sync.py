@@ -4,6 +4,7 @@ server for the answers the real one never gives."""
 import datetime as dt
 import http.server
 import json
+import os
 import socket
 import threading
 import time
@@ -373,3 +374,49 @@ def test_a_hold_stored_under_a_clock_that_ran_ahead_ends_within_the_cap(queue, b
     assert 0 < on_time.sync_once().held_s <= 4
     time.sleep(4.2)
     assert on_time.sync_once().sent == 1
+
+
+def test_a_full_disk_refuses_new_rows_and_sync_resumes_when_space_returns(tmp_path, backend):
+    """A real full file system (a 3 MiB tmpfs): the landed sync thread died on it and
+    never came back after space was freed."""
+    import subprocess
+
+    from offline_cache import QueueFull, QueueLimits
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], check=True)
+    try:
+        declare_first_store(disk)
+        full_queue = SubmissionQueue(
+            open_store(disk / "kiosk.db"), disk / "queue.key", QueueLimits(min_free_bytes=0)
+        )
+        numbers = enqueue(full_queue, 5)
+        filler = disk / "filler"
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass  # ENOSPC: the disk is full
+        finally:
+            os.close(fd)
+        with pytest.raises(QueueFull, match="full"):
+            enqueue(full_queue, 1)
+        problems = []
+        worker = engine(
+            full_queue, backend.url, retry_base_s=0.2, interval_s=0.5, on_problem=problems.append
+        )
+        worker.start()
+        try:
+            wait_for(lambda: problems, 10, "the full disk to be reported")
+            assert worker.alive
+            filler.unlink()  # staff free some space
+            wait_for(lambda: full_queue.counts().sent == 5, 20, "sync after space returned")
+            assert sorted(row[1] for row in backend.rows()) == sorted(numbers)
+            enqueue(full_queue, 1)  # and new submissions are taken again
+        finally:
+            worker.stop()
+            full_queue.store.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

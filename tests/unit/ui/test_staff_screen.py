@@ -92,3 +92,16 @@ def test_a_full_queue_sends_the_villager_to_the_counter_and_alerts_staff(qtbot, 
     tap(qtbot, window, "message_ok")
     open_staff(qtbot, window)
     assert "离线队列已满" in text_of(window, "staffAlerts")
+
+
+def test_a_wrong_kiosk_toml_value_is_named_on_the_staff_screen(qtbot, tmp_path):
+    (tmp_path / "kiosk.toml").write_text('idle_timeout_s = "x"\nsync_interval_s = "sixty"\n')
+    core, window = make_window(qtbot, tmp_path)
+    core.start()
+    try:
+        qtbot.waitUntil(lambda: len(window.staff_alerts) >= 2, timeout=3000)
+        shown = "\n".join(window.staff_alerts)
+        assert 'idle_timeout_s = "x"' in shown and 'sync_interval_s = "sixty"' in shown
+        assert core.sync.alive  # and the sync loop runs on the default interval
+    finally:
+        core.stop()
