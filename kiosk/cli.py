@@ -415,12 +415,20 @@ def _read_passphrase(args: argparse.Namespace, confirm: bool) -> str:
 
 def cmd_keys_backup(args: argparse.Namespace) -> int:
     """Write the queue key sealed under a passphrase (keep it off the kiosk)."""
+    from kiosk.outbox import open_queue
     from offline_cache import BackupError, KeyProblem
-    from offline_cache.keys import backup_key, read_key
+    from offline_cache.keys import backup_key, fingerprint, read_key
 
     config = _config(args)
+    queue = open_queue(config)
+    expected = queue.store.meta("key_fingerprint")
     try:
         key = read_key(config.key_path)
+        if expected is not None and fingerprint(key) != expected:
+            raise ValueError(
+                f"queue.key ({fingerprint(key)}) is not the key the store records "
+                f"({expected}); a backup of it would not bring the rows back"
+            )
         backup = backup_key(key, _read_passphrase(args, confirm=True))
     except (KeyProblem, BackupError, ValueError, OSError) as error:
         print(f"kiosk keys backup: {error}", file=sys.stderr)
@@ -448,13 +456,20 @@ def cmd_keys_restore(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     queue = open_queue(config)
     expected = queue.store.meta("key_fingerprint")
-    if expected is not None and expected != fingerprint(key) and queue.key_problem is not None:
+    waiting = queue.counts().unsent + queue.counts().quarantined
+    if expected is not None and expected != fingerprint(key) and waiting:
         print(
-            f"kiosk keys restore: this backup holds key {fingerprint(key)}, but the store "
-            f"was sealed with {expected}; find the backup of {expected}. Nothing changed.",
+            f"kiosk keys restore: this backup holds key {fingerprint(key)}, but {waiting} "
+            f"row(s) were sealed with {expected}; find the backup of {expected}. "
+            "Nothing changed.",
             file=sys.stderr,
         )
         return EXIT_INVALID
+    if config.key_path.exists():
+        # Never destroy a key: the one in place is kept beside it.
+        kept = config.key_path.with_name(f"{config.key_path.name}.{os.getpid()}.replaced")
+        os.replace(config.key_path, kept)
+        print(f"the key that was in place is kept as {kept}")
     write_key_file(config.key_path, key)
     if not queue.reload_key():
         print(f"kiosk keys restore: {queue.key_problem}", file=sys.stderr)

@@ -34,7 +34,7 @@ from kiosk.outbox import open_queue, sync_engine
 from kiosk.rating import rating_payload
 from kiosk.session import Session
 from kiosk.staff import AuditLog, PinGuard, StaffSettings
-from kiosk.submission import Receipt, enqueue_rating, enqueue_submission
+from kiosk.submission import Receipt, build_payload, enqueue_rating, enqueue_submission
 from kiosk.sync import SyncReport
 from kiosk.text import Text
 from offline_cache import QueueFull, QueueUnavailable
@@ -296,6 +296,9 @@ class KioskCore:
         with self._lock:
             if run is not self._run or run.session.ended:
                 raise RuntimeError("this session has already ended")
+            # Taken under the lock: a card pulled now wipes the session on the device
+            # thread, and a half-wiped payload must never be stored.
+            payload = build_payload(run, self.training)
         try:
             self._check_can_accept()
             receipt = enqueue_submission(
@@ -304,6 +307,7 @@ class KioskCore:
                 self.config.kiosk_number,
                 self.config.public_status_url,
                 training=self.training,
+                payload=payload,
             )
         except QueueFull as error:
             self._alert_staff(messages.QUEUE_FULL_STAFF, str(error))

@@ -98,6 +98,7 @@ def enqueue_submission(
     status_url: str,
     *,
     training: bool = False,
+    payload: dict | None = None,
 ) -> Receipt:
     """Write the submission durably (the idempotency key is made here, once) and return
     the receipt. Runs off the GUI thread."""
@@ -106,7 +107,7 @@ def enqueue_submission(
         idempotency_key=str(uuid.uuid4()),
         service_id=run.service.id,
         created_at=now,
-        payload=build_payload(run, training),
+        payload=payload if payload is not None else build_payload(run, training),
         make_tracking_number=tracking_number_maker(kiosk_number),
     )
     return Receipt(

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+import urllib3
 
 from kiosk.faults import crashpoint
 from offline_cache import QueuedSubmission, SubmissionQueue
@@ -61,6 +62,7 @@ class SyncReport:
     error: str = ""
     unreachable: bool = False  # the backend could not be reached at all
     held_s: float = 0.0  # the server asked us to wait this much longer: nothing was sent
+    busy: bool = False  # another round holds the sender lock: nothing was tried
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -118,6 +120,7 @@ class SyncEngine:
         self._anchor = (clock(), monotonic())
         self._hold_until_monotonic = 0.0
         self._round_failures = 0
+        self._busy_since = monotonic()
         self._rows_may_be_in_flight = False
         self._last_problem = ""
         self.last_beat = monotonic()
@@ -195,13 +198,13 @@ class SyncEngine:
             try:
                 wait = self._round()
                 self._round_failures = 0
-                self.problem = ""
             except Exception as error:  # noqa: BLE001 - the loop must outlive any round
                 self._round_failures += 1
                 self._rows_may_be_in_flight = True
                 log.exception("sync round failed (%d in a row)", self._round_failures)
                 self._report_problem(f"sync round failed: {type(error).__name__}: {error}")
-                wait = min(self._retry_cap_s, self._retry_base_s * 2**self._round_failures)
+                exponent = min(self._round_failures, 16)  # 2**1024 would overflow
+                wait = min(self._retry_cap_s, self._retry_base_s * 2**exponent)
             self._sleep(wait, generation)
 
     def _sleep(self, seconds: float, generation: int) -> None:
@@ -251,10 +254,12 @@ class SyncEngine:
         if self._rows_may_be_in_flight:
             self._queue.recover_in_flight()  # a failed round may have left some claimed
             self._rows_may_be_in_flight = False
-        if self._queue.key_problem is not None and not self._queue.reload_key():
+        # Every round: heals a deleted key file from memory, notices a changed key.
+        if not self._queue.reload_key():
             self._report_problem(f"queue key: {self._queue.key_problem}")
-        if self._queue.epoch is None:
-            self.fetch_epoch()
+            return self._interval_s  # nothing can be sent until a maintainer acts
+        if self._queue.epoch is None and self.fetch_epoch() is None:
+            self._report_problem(self._queue.refusal() or "no epoch")
         force, self._force = self._force, False
         if self.offline and not force:
             if not self._backend_reachable():
@@ -264,6 +269,17 @@ class SyncEngine:
             self.offline = False
             self._queue.end_network_waits()
         report = self.sync_once(force=force)
+        if report.busy:
+            stuck_s = self._monotonic() - self._busy_since
+            if stuck_s > self._stall_after_s():
+                # A superseded round still holds the sender lock (a request that never
+                # ends): keep saying so rather than look healthy while nothing moves.
+                self._report_problem("a sync round is stuck; nothing is being sent")
+            return BEAT_EVERY_S
+        self._busy_since = self._monotonic()
+        if not report.error or report.sent:
+            self.problem = ""  # a round that worked clears the last problem
+            self._last_problem = ""
         if self._on_finished is not None:
             self._on_finished(report)
         return self._seconds_until_next_round()
@@ -354,6 +370,7 @@ class SyncEngine:
         report = SyncReport()
         if not self._sending.acquire(timeout=BEAT_EVERY_S):
             report.error = "another sync round is still running"
+            report.busy = True
             return report
         try:
             held = self._hold_remaining()
@@ -413,10 +430,9 @@ class SyncEngine:
     def _send_batch(self, items: list[QueuedSubmission], report: SyncReport) -> bool:
         """Send one claimed batch; returns False when the backend could not take it."""
         try:
-            response = self._http.post(
-                self._base + "/api/v1/submissions/batch",
-                json={"submissions": [self._body(item) for item in items]},
-                timeout=self._timeout_s,
+            response = self._post_within(
+                "/api/v1/submissions/batch",
+                {"submissions": [self._body(item) for item in items]},
             )
         except requests.RequestException as error:
             report.unreachable = True
@@ -460,6 +476,29 @@ class SyncEngine:
         if retry:
             self._retry_later(retry, "no acknowledgement for the item", report, kind="server")
         return True
+
+    def _post_within(self, path: str, body: dict) -> requests.Response:
+        """POST with a deadline on the whole answer, not only on each read: a server that
+        trickles its body a byte at a time must not hold the sender forever."""
+        limit_s = 2 * self._timeout_s
+        deadline = self._monotonic() + limit_s
+        response = self._http.post(
+            self._base + path, json=body, timeout=self._timeout_s, stream=True
+        )
+        chunks = []
+        try:
+            # read1: whatever has arrived (not a full chunk), so the deadline is checked
+            # between every few bytes of a trickle.
+            while chunk := response.raw.read1(65536, decode_content=True):
+                chunks.append(chunk)
+                if self._monotonic() > deadline:
+                    raise requests.Timeout(f"answer not complete within {limit_s:g} s")
+        except urllib3.exceptions.HTTPError as error:
+            raise requests.ConnectionError(str(error)) from error
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what requests keeps after a full read
+        return response
 
     def _retry_later(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import logging
 import os
 import sqlite3
@@ -144,7 +145,10 @@ class Store:
         # sleeps and polls (up to 100 ms a turn) and lets a busy thread starve the others.
         # Other processes still wait in the busy handler (BUSY_TIMEOUT_S).
         self._writer = threading.Lock()
-        self.upgraded_from: int | None = None  # the schema version found on disk
+        # The schema version found on disk when it was older than this one (1-3: the
+        # store holds tracking numbers of the older, date-based form); None otherwise.
+        self.upgraded_from: int | None = None
+        self._lock_fd: int | None = None  # the data directory's kiosk.lock, held shared
         self.repair = None  # an offline_cache.salvage.RepairReport when it was repaired
 
     # -- connections ----------------------------------------------------------------------
@@ -162,6 +166,9 @@ class Store:
 
     def close(self) -> None:
         self._closed = True
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the shared lock
+            self._lock_fd = None
         with self._connections_lock:
             connections, self._connections = self._connections, []
         for conn in connections:
@@ -286,53 +293,96 @@ def _make_files_private(path: Path) -> None:
                 file.chmod(0o600)
 
 
+LOCK_FILE = "kiosk.lock"
+
+
 def open_store(path: Path | str, *, repair: bool = True) -> Store:
     """Open (creating if needed), check and migrate the store at `path`.
 
     WAL with synchronous=FULL: a submission the villager saw confirmed survives a power
     cut, not only a crash (offline-sync.md, guarantee 1). The file and its WAL are 0600 in
-    a 0700 directory. A store that fails `PRAGMA quick_check` is set aside (never
+    a 0700 directory. A store that fails `PRAGMA quick_check` is copied aside (never
     overwritten) and what can be read is salvaged into a fresh one (`store.repair` says
     what was kept and lost); with repair=False it raises StoreDamaged instead.
+
+    Every open Store holds `kiosk.lock` shared; a repair needs it exclusive, so a process
+    never swaps the file under another one that has it open (its writes would land in
+    the moved file). While another process holds the store, a damaged store raises
+    StoreDamaged ("restart the kiosk") instead.
     """
     path = Path(path)
     prepare_private_directory(path.parent)
-    if not path.exists():
-        # Created 0600 before SQLite opens it: SQLite gives the WAL the same mode.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    _make_files_private(path)
-    store = Store(path)
-    problem = store.quick_check()
-    if problem != "ok":
-        store.close()
-        if not repair:
-            raise StoreDamaged(f"{path}: {problem}")
-        from offline_cache.salvage import set_aside_and_salvage
-
-        report = set_aside_and_salvage(path, problem)
-        store = Store(path)
-        store.repair = report
+    lock_fd = _lock_shared(path.parent / LOCK_FILE)
     try:
-        store.upgraded_from = _migrate(store)
-    except sqlite3.OperationalError as error:
-        store.close()
-        if "readonly" in str(error) or "read-only" in str(error):
-            raise StoreUnavailable(f"{path} is read-only: {error}") from error
+        from offline_cache.salvage import finish_interrupted_repair
+
+        finish_interrupted_repair(path)
+        if not path.exists():
+            # Created 0600 before SQLite opens it: SQLite gives the WAL the same mode.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        _make_files_private(path)
+        store = Store(path)
+        problem = store.quick_check()
+        if problem != "ok":
+            store.close()
+            if not repair:
+                raise StoreDamaged(f"{path}: {problem}")
+            store = Store(path)
+            store.repair = _repair_alone(path, problem, lock_fd)
+        try:
+            found = _migrate(store)
+        except sqlite3.OperationalError as error:
+            store.close()
+            if "readonly" in str(error) or "read-only" in str(error):
+                raise StoreUnavailable(f"{path} is read-only: {error}") from error
+            raise
+    except BaseException:
+        os.close(lock_fd)
         raise
+    store.upgraded_from = found if 0 < found < SCHEMA_VERSION else None
+    store._lock_fd = lock_fd
     _make_files_private(path)
     return store
 
 
+def _lock_shared(lock_path: Path) -> int:
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _repair_alone(path: Path, problem: str, lock_fd: int):
+    """Salvage with the lock held exclusively, or refuse: someone else has the store open."""
+    from offline_cache.salvage import salvage_in_place
+
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as error:
+        raise StoreDamaged(
+            f"{path} is damaged ({problem}) and another kiosk process has it open; "
+            "stop it and start the kiosk again: it repairs the store at start"
+        ) from error
+    try:
+        return salvage_in_place(path, problem)
+    finally:
+        fcntl.flock(lock_fd, fcntl.LOCK_SH)
+
+
 def _migrate(store: Store) -> int:
+    """Bring the store to SCHEMA_VERSION; returns the version found. Each step re-reads
+    the version inside its transaction: two processes opening a new store at once must
+    not both run a migration."""
     conn = store.connection()
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
+    found = conn.execute("PRAGMA user_version").fetchone()[0]
+    if found > SCHEMA_VERSION:
         raise StoreError(
-            f"store schema {version} is newer than this kiosk ({SCHEMA_VERSION}); "
+            f"store schema {found} is newer than this kiosk ({SCHEMA_VERSION}); "
             "upgrade the kiosk software"
         )
-    for target in range(version + 1, SCHEMA_VERSION + 1):
+    while True:
         with store.write():
-            MIGRATIONS[target - 1](conn)
-            conn.execute(f"PRAGMA user_version = {target}")
-    return version
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= SCHEMA_VERSION:
+                return found
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")

@@ -44,6 +44,14 @@ MAX_EPOCH = 199  # legacy date-based numbers have 2yy in the epoch's place: neve
 MAX_SEQUENCE = 9_999_999
 UNREADABLE = "unreadable row"
 EPOCH_LEDGER = "store-epochs"  # beside the store; outlives it
+# The ledger also records how far each epoch's sequence may have gone, a block at a time
+# (one fsync per block): a store restored from an older copy resumes past every number
+# that may have been given out since.
+SEQUENCE_BLOCK = 100
+
+
+class _StaleKey(Exception):
+    """Another process changed the key since this one loaded it: reload, then retry."""
 
 
 def declare_first_store(directory: Path) -> None:
@@ -116,9 +124,12 @@ class SubmissionQueue:
         self._limits = limits or QueueLimits()
         self._ledger = Path(epoch_ledger or store.path.parent / EPOCH_LEDGER)
         self._sealer: PayloadSealer | None = None
+        self._key: bytes | None = None
+        self._reserved = 0  # sequence numbers reserved in the ledger for this epoch
         self.key_problem: KeyProblem | None = None
         self.reload_key()
         self.assign_epoch()
+        self._resume_numbering()
 
     @property
     def store(self) -> Store:
@@ -131,10 +142,17 @@ class SubmissionQueue:
         opened. Called at start, by every sync round while a problem lasts, and after
         `kiosk keys restore`: unsent rows come back to life when the right key returns."""
         recorded = self._store.meta("key_fingerprint")
+        was_blocked = self.key_problem is not None or self._key is None
         try:
             key = read_key(self._key_path)
         except KeyProblem as problem:
-            key = self._replace_key_if_nothing_waits(problem, recorded)
+            if self._key is not None and fingerprint(self._key) == recorded:
+                # The running kiosk still holds the right key: put the file back.
+                log.warning("queue key file %s (%s); rewritten from memory", problem.kind, problem)
+                write_key_file(self._key_path, self._key)
+                key = self._key
+            else:
+                key = self._replace_key_if_nothing_waits(problem, recorded)
             if key is None:
                 return False
         else:
@@ -158,11 +176,19 @@ class SubmissionQueue:
                     )
                     return False
         self._sealer = PayloadSealer(key)
+        self._key = key
         if self.key_problem is not None:
             log.info("queue key %s is back; unsent rows can be sent again", fingerprint(key))
         self.key_problem = None
-        self._revive_rows_quarantined_as_unreadable()
+        if was_blocked:
+            self._revive_rows_quarantined_as_unreadable()
         return True
+
+    def _check_key_current(self, conn: sqlite3.Connection) -> None:
+        """Inside a write: the store still records the key this process seals with."""
+        row = conn.execute("SELECT value FROM store_meta WHERE key = 'key_fingerprint'").fetchone()
+        if self._key is None or row is None or row[0] != fingerprint(self._key):
+            raise _StaleKey
 
     def _replace_key_if_nothing_waits(
         self, problem: KeyProblem, recorded: str | None
@@ -197,6 +223,7 @@ class SubmissionQueue:
     def _block(self, problem: KeyProblem, recorded: str | None, waiting: int | None = None):
         waiting = self._rows_needing_key() if waiting is None else waiting
         self._sealer = None
+        self._key = None
         problem.args = (
             f"{problem} — {waiting} row(s) wait for the key with fingerprint {recorded}. "
             "Fix: restore it (kiosk keys restore BACKUP) or put the original queue.key "
@@ -262,12 +289,57 @@ class SubmissionQueue:
         log.info("this store numbers receipts in epoch %03d", epoch)
         return epoch
 
-    def _ledger_epochs(self) -> list[int]:
+    def _ledger_entries(self) -> list[tuple[int, int]]:
+        """(epoch, sequence reserved up to) per line; an epoch's first line reserves 0."""
         try:
-            lines = self._ledger.read_text(encoding="ascii").split()
+            lines = self._ledger.read_text(encoding="ascii").splitlines()
         except FileNotFoundError:
             return []
-        return [int(line) for line in lines if line.isdigit()]
+        entries = []
+        for line in lines:
+            fields = line.split()
+            if fields and all(f.isdigit() for f in fields[:2]):
+                entries.append((int(fields[0]), int(fields[1]) if len(fields) > 1 else 0))
+        return entries
+
+    def _ledger_epochs(self) -> list[int]:
+        return [epoch for epoch, _ in self._ledger_entries()]
+
+    def _resume_numbering(self) -> None:
+        """A store that is not the newest this kiosk made (restored from an old copy)
+        takes a new epoch; a store behind its epoch's reservation resumes past it."""
+        epoch = self.epoch
+        if epoch is None:
+            return
+        entries = self._ledger_entries()
+        newest = max((e for e, _ in entries), default=epoch)
+        with self._store.write() as conn:
+            if newest > epoch:
+                log.warning(
+                    "this store (epoch %03d) is older than epoch %03d: numbering moves on",
+                    epoch,
+                    newest,
+                )
+                epoch = newest + 1
+                if epoch > MAX_EPOCH:
+                    raise QueueUnavailable("store epochs exhausted; enrol a new kiosk number")
+                self._append_ledger(epoch)
+                conn.execute("UPDATE store_meta SET value = ? WHERE key = 'epoch'", [str(epoch)])
+                conn.execute("UPDATE store_meta SET value = '0' WHERE key = 'sequence'")
+                self._reserved = 0
+                return
+            reserved = max((r for e, r in entries if e == epoch), default=0)
+            row = conn.execute("SELECT value FROM store_meta WHERE key = 'sequence'").fetchone()
+            sequence = int(row[0]) if row else 0
+            if reserved > sequence:
+                conn.execute(
+                    "INSERT INTO store_meta (key, value) VALUES ('sequence', ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [str(reserved)],
+                )
+            if not entries:
+                self._append_ledger(epoch)  # a ledger lost beside a live store: start again
+            self._reserved = reserved
 
     def _epochs_in_store(self) -> list[int]:
         epochs = []
@@ -276,10 +348,11 @@ class SubmissionQueue:
                 epochs.append(int(number[4:7]))
         return epochs
 
-    def _append_ledger(self, epoch: int) -> None:
+    def _append_ledger(self, epoch: int, reserved: int | None = None) -> None:
+        line = f"{epoch}\n" if reserved is None else f"{epoch} {reserved}\n"
         fd = os.open(self._ledger, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, f"{epoch}\n".encode("ascii"))
+            os.write(fd, line.encode("ascii"))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -327,6 +400,17 @@ class SubmissionQueue:
         the key or the numbering is missing.
         """
         self.check_capacity()
+        for _ in range(2):
+            try:
+                return self._enqueue_once(
+                    idempotency_key, service_id, created_at, payload, make_tracking_number
+                )
+            except _StaleKey:
+                self.reload_key()  # another process changed the key: never seal with a
+                # key the store no longer records (those rows would be unreadable later)
+        raise QueueUnavailable(self.refusal() or "the queue key keeps changing")
+
+    def _enqueue_once(self, idempotency_key, service_id, created_at, payload, make_number):
         sealer = self._sealer
         if sealer is None:
             raise QueueUnavailable(self.refusal() or "queue key unavailable")
@@ -334,8 +418,10 @@ class SubmissionQueue:
             json.dumps(payload, ensure_ascii=False).encode("utf-8"),
             idempotency_key.encode("ascii"),
         )
+        make_tracking_number = make_number
         try:
             with self._store.write() as conn:
+                self._check_key_current(conn)
                 epoch, sequence = self._next_number(conn)
                 tracking_number = make_tracking_number(epoch, sequence)
                 cursor = conn.execute(
@@ -369,7 +455,12 @@ class SubmissionQueue:
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [str(sequence)],
         )
-        return int(rows["epoch"]), sequence
+        epoch = int(rows["epoch"])
+        if sequence > self._reserved:
+            # Before the number can be given out (the transaction commits after this).
+            self._reserved = sequence + SEQUENCE_BLOCK - 1
+            self._append_ledger(epoch, self._reserved)
+        return epoch, sequence
 
     # -- sending --------------------------------------------------------------------------
 
@@ -401,6 +492,10 @@ class SubmissionQueue:
         wall = time.time()
         lease = float("inf") if lease_s is None else lease_s
         with self._store.write() as conn:
+            try:
+                self._check_key_current(conn)
+            except _StaleKey:
+                return []  # the next sync round reloads the key
             rows = conn.execute(
                 "SELECT s.id, s.idempotency_key, s.tracking_number, s.service_id,"
                 " s.created_at, s.sealed_payload, o.attempts"

@@ -1,12 +1,12 @@
 """A damaged store is set aside, never overwritten, and what can be read is salvaged.
 
 `PRAGMA quick_check` failing at boot means some pages are garbage (a disk that lies about
-fsync, a bad sector, a copy taken mid-write). The damaged file and its WAL move to
-`damaged/` beside the store; a fresh store is created and every row that can still be read
-is copied into it, table by table, row by row, so one bad page costs the rows on that page
-and nothing else. Submissions keep their idempotency key and tracking number, so the ones
-that reach the backend again are replays, not duplicates. The fresh store gets a new epoch
-(tracking numbers of lost rows can never be reissued).
+fsync, a bad sector, a copy taken mid-write). The damaged file and its WAL are copied to
+`damaged/` beside the store; a fresh store is built next to it from every row that can
+still be read, table by table, row by row, so one bad page costs the rows on that page
+and nothing else, and only then swapped in. Submissions keep their idempotency key and
+tracking number, so the ones that reach the backend again are replays, not duplicates. The
+fresh store gets a new epoch (tracking numbers of lost rows can never be reissued).
 """
 
 from __future__ import annotations
@@ -73,42 +73,84 @@ class RepairReport:
         )
 
 
-def set_aside_and_salvage(path: Path, problem: str) -> RepairReport:
-    """Move the damaged store away, create a fresh one at `path`, copy what is readable."""
+def salvage_in_place(path: Path, problem: str) -> RepairReport:
+    """Copy the damaged store aside, build a fresh one beside it from every readable row,
+    then swap it in. The caller holds the store's lock exclusively.
+
+    Crash-safe at every step: until the marker `<store>.repairing` is written the damaged
+    store stays in place (the next boot repairs again); after it, the next open finishes
+    the swap (`finish_interrupted_repair`). The set-aside copy is never written to.
+    """
     from offline_cache.database import Store, _migrate
 
-    aside = _set_aside(path)
+    aside = _copy_aside(path)
     report = RepairReport(problem=problem, set_aside=aside)
-    log.error("store %s is damaged (%s); set aside as %s", path, problem, aside)
-
-    fresh = Store(path)
+    log.error("store %s is damaged (%s); copied aside as %s", path, problem, aside)
+    fresh_path = path.with_name(path.name + ".salvage-new")
+    _remove_with_wal(fresh_path)
+    fresh = Store(fresh_path)
     _migrate(fresh)
-    # Read from a scratch copy: opening the set-aside file itself could make SQLite
-    # write to it (checkpoint, -shm), and it must stay exactly as found.
     scratch = aside.with_name(aside.name + ".salvaging")
     try:
         _copy_with_wal(aside, scratch)
         try:
             damaged = sqlite3.connect(scratch, isolation_level=None)
-            damaged.execute("PRAGMA writable_schema=OFF")
+            damaged.execute("PRAGMA schema_version")
         except sqlite3.DatabaseError as error:
             report.unreadable["whole file"] = 1
             log.error("nothing can be read from %s: %s", aside, error)
-            return report
-        try:
-            _copy_tables(damaged, fresh, report)
-        finally:
-            damaged.close()
+        else:
+            try:
+                _copy_tables(damaged, fresh, report)
+            finally:
+                damaged.close()
+        # The repair is recorded in the repaired store itself, so staff learn of it even
+        # if the kiosk stops before it can raise the alert.
+        with fresh.write() as conn:
+            conn.execute(
+                "INSERT INTO audit_log (at, action, detail) VALUES (?, 'store_repaired', ?)",
+                [dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), report.summary[:500]],
+            )
+        fresh.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                scratch.with_name(scratch.name + suffix).unlink()
+        _remove_with_wal(scratch)
         fresh.close()
+    _fsync(fresh_path)
+    marker = _marker(path)
+    marker.write_text(str(aside), encoding="utf-8")
+    _fsync(marker)
+    _fsync(path.parent)
+    _swap_in(path)
     log.error("%s", report.summary)
     return report
 
 
-def _set_aside(path: Path) -> Path:
+def finish_interrupted_repair(path: Path) -> None:
+    """A repair stopped after its fresh store was complete: finish the swap."""
+    if _marker(path).exists():
+        log.warning("finishing an interrupted repair of %s", path)
+        _swap_in(path)
+
+
+def _swap_in(path: Path) -> None:
+    fresh_path = path.with_name(path.name + ".salvage-new")
+    # The damaged store's WAL must never be applied to the fresh file.
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+    if fresh_path.exists():
+        os.replace(fresh_path, path)
+    _remove_with_wal(fresh_path)
+    _fsync(path.parent)
+    _marker(path).unlink(missing_ok=True)
+    _fsync(path.parent)
+
+
+def _marker(path: Path) -> Path:
+    return path.with_name(path.name + ".repairing")
+
+
+def _copy_aside(path: Path) -> Path:
     directory = path.parent / "damaged"
     directory.mkdir(mode=0o700, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -117,12 +159,14 @@ def _set_aside(path: Path) -> Path:
     while aside.exists():
         aside = directory / f"{path.stem}-{stamp}-{os.getpid()}-{counter}{path.suffix}"
         counter += 1
-    # The WAL moves with its database (SQLite finds it by name): committed transactions
-    # not yet checkpointed stay with the copy.
-    for suffix in ("-wal", "-shm", ""):
-        source = path.with_name(path.name + suffix)
-        if source.exists():
-            os.rename(source, aside.with_name(aside.name + suffix))
+    # The WAL goes with its database: committed transactions not yet checkpointed.
+    _copy_with_wal(path, aside)
+    for suffix in ("", "-wal"):
+        copy = aside.with_name(aside.name + suffix)
+        if copy.exists():
+            copy.chmod(0o600)
+            _fsync(copy)
+    _fsync(directory)
     return aside
 
 
@@ -131,6 +175,20 @@ def _copy_with_wal(source: Path, target: Path) -> None:
         origin = source.with_name(source.name + suffix)
         if origin.exists():
             shutil.copyfile(origin, target.with_name(target.name + suffix))
+
+
+def _remove_with_wal(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _copy_tables(damaged: sqlite3.Connection, fresh, report: RepairReport) -> None:

@@ -125,3 +125,25 @@ def test_set_pin_needs_the_current_pin_unless_root(tmp_path, monkeypatch, capsys
     assert "6 to 8 digits" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("135790\n246810\n"))
     assert main(["--data-dir", str(tmp_path), "staff", "set-pin", "--stdin"]) == 0
+
+
+def test_restoring_the_wrong_backup_on_a_healthy_kiosk_destroys_nothing(tmp_path):
+    """Review finding: `keys restore` only refused when the key was already lost; on a
+    healthy kiosk it overwrote the only right key with a neighbour's."""
+    fill(tmp_path, 2)
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("village kiosk 2026 backup\n")
+    other = tmp_path / "other"
+    fill(other, 1)
+    neighbour = tmp_path / "neighbour.backup"
+    kiosk(other, "keys", "backup", str(neighbour), "--passphrase-file", str(passphrase))
+    original = (tmp_path / "queue.key").read_bytes()
+    refused = kiosk(
+        tmp_path, "keys", "restore", str(neighbour), "--passphrase-file", str(passphrase)
+    )
+    assert refused.returncode == 1 and "Nothing changed" in refused.stderr
+    assert (tmp_path / "queue.key").read_bytes() == original
+    wrong_backup = kiosk(
+        other, "keys", "backup", str(tmp_path / "x"), "--passphrase-file", str(passphrase)
+    )
+    assert wrong_backup.returncode == 0  # its own key: fine

@@ -114,6 +114,20 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
         b = self.behaviour
         if b.get("hang"):
             self.server.release.wait(b["hang"])  # a slow server; teardown releases it
+        if b.get("trickle"):  # headers at once, then a byte now and then, for ever
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(200):
+                if self.server.release.wait(0.2):
+                    return
+                try:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                except OSError:
+                    return
+            return
         if b.get("reset"):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
             self.connection.close()
@@ -420,3 +434,15 @@ def test_a_full_disk_refuses_new_rows_and_sync_resumes_when_space_returns(tmp_pa
             full_queue.store.close()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_server_trickling_its_answer_cannot_hold_the_sender(queue, misbehaving):
+    """Review finding: each read stayed within its timeout, so a trickle held the round
+    (and the sender lock) for ever."""
+    Misbehaving.behaviour = {"trickle": True}
+    enqueue(queue, 2)
+    started = time.monotonic()
+    report = engine(queue, misbehaving, timeout_s=1).sync_once()
+    assert time.monotonic() - started < 4
+    assert report.failed == 2 and "Timeout" in report.error
+    assert queue.counts().failed == 2

@@ -94,8 +94,9 @@ def test_rows_an_older_kiosk_quarantined_as_unreadable_come_back_with_the_key(tm
     enqueue(queue)
     with queue.store.write() as conn:
         conn.execute("UPDATE outbox SET state = 'quarantined', last_error = 'unreadable row: tag'")
-    assert queue.reload_key()
-    assert len(queue.claim(now=1e12)) == 1
+    queue.store.close()
+    reopened = open_queue(tmp_path)  # the upgraded kiosk starts
+    assert len(reopened.claim(now=1e12)) == 1
 
 
 def test_backup_round_trip_and_a_wrong_passphrase(tmp_path):
@@ -110,3 +111,27 @@ def test_backup_round_trip_and_a_wrong_passphrase(tmp_path):
         restore_key(tampered, "correct horse battery")
     with pytest.raises(BackupError, match="at least"):
         backup_key(key, "short")
+
+
+def test_a_key_minted_by_another_process_is_never_used_stale(tmp_path):
+    """Review finding: the kiosk kept sealing with its key in memory after another
+    process minted a new one (no row waited); after a restart those rows were unreadable."""
+    kiosk = open_queue(tmp_path)
+    (tmp_path / "queue.key").unlink()
+    other = SubmissionQueue(open_store(tmp_path / "kiosk.db"), tmp_path / "queue.key")
+    assert other.key_problem is None  # minted a new key: nothing waited
+    number = enqueue(kiosk)  # the kiosk notices inside its write, reloads, seals anew
+    kiosk.store.close()
+    other.store.close()
+    restarted = open_queue(tmp_path)
+    (item,) = restarted.claim(now=1e12)
+    assert item.tracking_number == number and item.payload == PAYLOAD
+
+
+def test_the_running_kiosk_puts_a_deleted_key_file_back(tmp_path):
+    queue = open_queue(tmp_path)
+    enqueue(queue)
+    original = (tmp_path / "queue.key").read_bytes()
+    (tmp_path / "queue.key").unlink()
+    assert queue.reload_key() and queue.key_problem is None
+    assert (tmp_path / "queue.key").read_bytes() == original

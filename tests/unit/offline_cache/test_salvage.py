@@ -1,5 +1,6 @@
 """A damaged store is set aside, never overwritten, and its readable rows salvaged."""
 
+import contextlib
 import datetime as dt
 import os
 import uuid
@@ -69,3 +70,55 @@ def test_a_file_that_is_not_a_database_is_set_aside_and_replaced(tmp_path):
     assert store.repair.set_aside.exists()
     queue = SubmissionQueue(store, tmp_path / "queue.key")
     assert queue.epoch == 2  # the ledger outlived the store
+
+
+def test_a_repair_stopped_before_the_swap_is_finished_at_the_next_open(tmp_path, monkeypatch):
+    from offline_cache import salvage
+
+    numbers = fill(tmp_path, 20)
+    damage_page(tmp_path / "kiosk.db", 5)
+
+    def power_cut(path):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(salvage, "_swap_in", power_cut)
+    with contextlib.suppress(KeyboardInterrupt):
+        open_store(tmp_path / "kiosk.db")
+    monkeypatch.undo()
+    assert (tmp_path / "kiosk.db.repairing").exists()
+    store = open_store(tmp_path / "kiosk.db")  # finishes the swap, no second repair
+    assert store.repair is None and store.quick_check() == "ok"
+    kept = {row[0] for row in store.read("SELECT tracking_number FROM submissions")}
+    assert len(kept) >= 15 and kept <= set(numbers)
+    actions = [row[0] for row in store.read("SELECT action FROM audit_log")]
+    assert "store_repaired" in actions  # staff still learn of it
+    assert not (tmp_path / "kiosk.db.repairing").exists()
+
+
+def test_a_repair_stopped_midway_leaves_the_damaged_store_to_repair_again(tmp_path, monkeypatch):
+    from offline_cache import salvage
+
+    fill(tmp_path, 20)
+    damage_page(tmp_path / "kiosk.db", 5)
+    monkeypatch.setattr(salvage, "_copy_tables", lambda *a: (_ for _ in ()).throw(OSError()))
+    with contextlib.suppress(OSError):
+        open_store(tmp_path / "kiosk.db")
+    monkeypatch.undo()
+    store = open_store(tmp_path / "kiosk.db")  # never an empty store that looks healthy
+    assert store.repair is not None
+    assert store.read_one("SELECT COUNT(*) FROM submissions")[0] >= 15
+
+
+def test_no_repair_under_another_process_that_has_the_store_open(tmp_path):
+    import pytest
+
+    from offline_cache import StoreDamaged
+
+    fill(tmp_path, 5)
+    running = open_store(tmp_path / "kiosk.db")  # the kiosk, holding the lock shared
+    damage_page(tmp_path / "kiosk.db", 3)
+    with pytest.raises(StoreDamaged, match="another kiosk process"):
+        open_store(tmp_path / "kiosk.db")
+    assert not (tmp_path / "damaged").exists()
+    running.close()
+    assert open_store(tmp_path / "kiosk.db").repair is not None
