@@ -36,10 +36,10 @@ from ui.screens import (
     ReceiptScreen,
     ResultScreen,
     Screen,
+    StaffScreen,
     StepScreen,
     VerifierScreen,
 )
-from ui.staff_screen import StaffScreen
 from ui.theme import Theme
 from ui.widgets import label
 

@@ -25,7 +25,7 @@ from kiosk.catalog import ServiceModel
 from kiosk.staff import IDLE_TIMEOUTS_S, LANGUAGES, TERMINAL_MODES, TEXT_SIZES, PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
-from ui.screens import clear_layout
+from ui.screens.base import clear_layout
 from ui.theme import Theme
 from ui.widgets import Keypad, big_button, label
 
