@@ -6,18 +6,22 @@ yields leaves this package as an `Identity`; every failure as a `CardError` subc
 
 from drivers.errors import (
     BadCardData,
+    BadFrame,
     CardError,
     CardNotResponding,
     CardRemoved,
     NoCard,
     NoReader,
     PcscUnavailable,
+    ReaderBusy,
+    SamError,
     UnsupportedCard,
 )
 from drivers.identity import Identity
 
 __all__ = [
     "BadCardData",
+    "BadFrame",
     "CardError",
     "CardNotResponding",
     "CardRemoved",
@@ -25,5 +29,7 @@ __all__ = [
     "NoCard",
     "NoReader",
     "PcscUnavailable",
+    "ReaderBusy",
+    "SamError",
     "UnsupportedCard",
 ]

@@ -51,3 +51,29 @@ class CardNotResponding(CardError):
     """The card stopped answering (or answered at the transport level with an error)."""
 
     kind = "card_not_responding"
+
+
+class ReaderBusy(CardError):
+    """The reader's port is held by another program (a second kiosk, doctor, a vendor tool).
+
+    A serial line carries one conversation: two programs interleaving frames would garble
+    both, so the SAM reader's port is opened exclusively.
+    """
+
+    kind = "reader_busy"
+
+
+class BadFrame(CardNotResponding):
+    """The reader's answer arrived garbled: bad preamble, length or XOR checksum, or cut short.
+
+    Kept under `card_not_responding` (an error at the transport level): the villager is
+    asked to place the card again, which is what clears a one-off glitch; the class and the
+    message tell staff it was the line, not the card.
+    """
+
+
+class SamError(CardError):
+    """The reader's security module (SAM) refused or failed a command, or answered with a
+    status GA/T 467 does not define. Staff must look at the reader."""
+
+    kind = "sam_error"

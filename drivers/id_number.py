@@ -11,7 +11,7 @@ _CHECK_CHARS = "10X98765432"
 
 def check_character(first17: str) -> str:
     """Return the check character for the first 17 digits of an ID number."""
-    if len(first17) != 17 or not first17.isdigit():
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError("need exactly 17 digits")
     total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
@@ -19,7 +19,8 @@ def check_character(first17: str) -> str:
 
 def is_valid(id_number: str) -> bool:
     """True when the 18-character number has digits, a real birth date and its check digit."""
-    if len(id_number) != 18 or not id_number[:17].isdigit():
+    # isascii: str.isdigit() also accepts "²" or "٣", which int() then refuses.
+    if len(id_number) != 18 or not id_number.isascii() or not id_number[:17].isdigit():
         return False
     if id_number[17].upper() != check_character(id_number[:17]):
         return False

@@ -125,13 +125,15 @@ def build_identity(fields: dict[int, bytes | None]) -> Identity:
         raise BadCardData("sex field is neither 1 nor 2")
     raw_card_number = fields.get(TAG_CARD_NUMBER)
     raw_expiry = fields.get(TAG_EXPIRY)
+    expiry = decode_bcd_date(raw_expiry) if raw_expiry else None
     return Identity(
         name=name,
         id_number=id_number,
         sex=sex,
         birth_date=birth_date,
         card_number=decode_ascii(raw_card_number, "card number") if raw_card_number else "",
-        card_expiry=decode_bcd_date(raw_expiry) if raw_expiry else None,
+        card_expiry=expiry,
+        valid_until=expiry,
     )
 
 

@@ -11,14 +11,21 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from smartcard import scard
 
 from drivers.channel import CardChannel
 from drivers.errors import CardError, CardNotResponding, NoCard, NoReader, PcscUnavailable
+from drivers.events import (  # defined there for every reader; imported from here too
+    CardEvent,
+    CardFailed,
+    CardIdentified,
+    CardInserted,
+    CardLeft,
+    Listener,
+    ReadersChanged,
+)
 from drivers.identity import Identity
 from drivers.pcsc.context import PNP_NOTIFICATION, PcscContext
 
@@ -26,50 +33,26 @@ log = logging.getLogger(__name__)
 
 DEVICE_THREAD_NAME = "device"
 
+__all__ = [
+    "DEVICE_THREAD_NAME",
+    "CardEvent",
+    "CardFailed",
+    "CardIdentified",
+    "CardInserted",
+    "CardLeft",
+    "CardProfile",
+    "CardReaderService",
+    "Listener",
+    "ReadersChanged",
+    "read_first_card",
+    "read_first_card_within",
+]
+
 
 class CardProfile(Protocol):
     name: str
 
     def read_identity(self, channel: CardChannel) -> Identity: ...
-
-
-@dataclass(frozen=True)
-class ReadersChanged:
-    """The PC/SC service or the reader list changed. state: pcsc_unavailable | no_reader | ready."""
-
-    state: str
-    readers: tuple[str, ...]
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class CardInserted:
-    reader: str
-    detected_at: float  # time.monotonic() when PC/SC reported the card
-
-
-@dataclass(frozen=True)
-class CardIdentified:
-    reader: str
-    identity: Identity
-    detected_at: float
-    identified_at: float
-    apdus_sent: int
-
-
-@dataclass(frozen=True)
-class CardFailed:
-    reader: str
-    error: CardError
-
-
-@dataclass(frozen=True)
-class CardLeft:
-    reader: str
-
-
-CardEvent = ReadersChanged | CardInserted | CardIdentified | CardFailed | CardLeft
-Listener = Callable[[CardEvent], None]
 
 
 class CardReaderService:

@@ -33,3 +33,9 @@ def test_birth_date_and_sex():
     assert idn.birth_date("11010519491231002X") == dt.date(1949, 12, 31)
     assert idn.sex("11010519491231002X") == "2"
     assert idn.sex("440524188001010014") == "1"
+
+
+def test_digits_that_are_not_ascii_are_not_an_id_number():
+    # Found by hypothesis on the SAM text block: "²".isdigit() is True, int("²") fails.
+    assert not idn.is_valid("4452811952070813²0")
+    assert not idn.is_valid("٤٤٥٢٨١١٩٥٢٠٧٠٨١٣١٠")
