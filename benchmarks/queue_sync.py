@@ -25,8 +25,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.submission import tracking_number_maker  # noqa: E402
 from kiosk.sync import SyncEngine  # noqa: E402
+from kiosk.tracking import tracking_number_maker  # noqa: E402
 from offline_cache import (  # noqa: E402
     QueueLimits,
     SubmissionQueue,
@@ -102,9 +102,9 @@ def main() -> int:
         # 1. enqueue latency beside a bare insert of the same bytes
         queue = make_queue(temp_dir / "latency")
         ours = enqueue_many(queue, args.enqueues, "0001")
-        blob_size = queue.store.read_one(
-            "SELECT LENGTH(sealed_payload) FROM submissions LIMIT 1"
-        )[0]
+        blob_size = queue.store.read_one("SELECT LENGTH(sealed_payload) FROM submissions LIMIT 1")[
+            0
+        ]
         bare = bare_inserts(temp_dir / "latency", args.enqueues, blob_size)
         print(f"queue_sync benchmark ({args.enqueues} enqueues, {args.drain} drained)")
         print(

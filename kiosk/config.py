@@ -114,6 +114,8 @@ class ConfigVar(Generic[T]):
         unit: str = "",
         secret: bool = False,
         default_note: str = "",
+        staff: tuple[str, str] | None = None,
+        staff_choices: tuple[T, ...] = (),
     ) -> None:
         self.default = default
         self.type: type = type(default)
@@ -126,6 +128,12 @@ class ConfigVar(Generic[T]):
         self.unit = unit
         self.secret = secret
         self.default_note = default_note  # what the default means, e.g. "not enrolled"
+        # Staff may change it on the terminal page: its caption (zh, en) and the buttons
+        # offered (the choices, (False, True) for a switch, else `staff_choices`).
+        self.staff_caption = staff
+        self.staff_choices: tuple = (
+            staff_choices or choices or ((False, True) if self.type is bool else ())
+        )
         self.key = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -198,6 +206,17 @@ class ConfigVar(Generic[T]):
         elif isinstance(value, self.type):
             return value
         raise TypeError(f"{self.key} = {self.shown(value)}: expected {self.expected}")
+
+    def accepts(self, value: object) -> Any:
+        """The value converted to this setting's type, or ValueError saying what is
+        expected (staff choices are checked with the same rule as kiosk.toml)."""
+        try:
+            converted = self._convert(value)
+        except TypeError as error:
+            raise ValueError(str(error)) from error
+        if not self._allowed(converted):
+            raise ValueError(f"{self.key} = {value!r}: expected {self.expected}")
+        return converted
 
     def _allowed(self, value: Any) -> bool:
         # `not (a <= v)` rather than `v < a`: NaN (valid TOML) fails every bound.
@@ -360,11 +379,25 @@ class KioskConfig:
         maximum=30.0,
         unit="seconds",
     )
+    terminal_mode = ConfigVar(
+        "service",
+        "What the terminal is until staff choose: `service` (the service terminal) or "
+        "`verifier` (验码: swipe a card, see a status).",
+        choices=("service", "verifier"),
+        staff=("终端模式", "Mode"),
+    )
+    text_size = ConfigVar(
+        "standard",
+        "Text size until staff choose one: `standard`, `large`, `extra_large`.",
+        choices=("standard", "large", "extra_large"),
+        staff=("默认字号", "Default text size"),
+    )
     language = ConfigVar(
         "zh",
         "Language until staff choose one: `zh` (Mandarin voice), `yue` (Chinese on screen, "
         "Cantonese voice), `en`.",
-        choices=("zh", "yue", "en"),  # kiosk/staff.py LANGUAGES
+        choices=("zh", "yue", "en"),
+        staff=("默认语言", "Default language"),
     )
     idle_timeout_s = ConfigVar(
         90.0,
@@ -373,6 +406,13 @@ class KioskConfig:
         minimum=30.0,
         maximum=3600.0,
         unit="seconds",
+        staff=("无操作退出", "Idle timeout"),
+        staff_choices=(60.0, 90.0, 120.0, 180.0, 300.0),
+    )
+    high_contrast = ConfigVar(
+        False,
+        "High-contrast colours (>= 15:1) until staff choose.",
+        staff=("高对比度", "High contrast"),
     )
     printer_name = ConfigVar(
         "",
@@ -727,3 +767,8 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def staff_settings() -> list[ConfigVar]:
+    """The settings staff may change on the terminal page, in page order."""
+    return [setting for setting in SETTINGS.values() if setting.staff_caption is not None]

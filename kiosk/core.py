@@ -11,7 +11,8 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import requests
 
@@ -26,14 +27,25 @@ from drivers.pcsc.service import (
 )
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk import events, messages
+from kiosk.backend_client import BackendClient
 from kiosk.catalog import CatalogError, CatalogModel, CatalogStore, PolicyModel, ServiceModel
 from kiosk.config import KioskConfig
 from kiosk.faults import crashpoint
 from kiosk.flow import FlowRun, check_eligibility, matching_policies
+from kiosk.journey import (
+    NOT_FOUND,
+    STATUS_TEXT,
+    Outcome,
+    ReceiptOutcome,
+    StatusAnswer,
+    policies_result,
+    status_result,
+)
 from kiosk.outbox import open_queue, sync_engine
 from kiosk.rating import rating_payload
 from kiosk.session import Session
 from kiosk.staff import AuditLog, PinGuard, StaffSettings
+from kiosk.staff_console import StaffConsole
 from kiosk.submission import Receipt, build_payload, enqueue_rating, enqueue_submission
 from kiosk.sync import SyncReport
 from kiosk.text import Text
@@ -42,32 +54,6 @@ from offline_cache import QueueFull, QueueUnavailable
 log = logging.getLogger(__name__)
 
 Listener = Callable[[events.CoreEvent], None]
-
-
-@dataclass(frozen=True)
-class StatusAnswer:
-    """办事进度查询's answer, for the villager."""
-
-    found: bool
-    message: Text
-    detail: str  # for staff: where the answer came from
-
-
-STATUS_TEXT = {
-    "pending": Text("已在本机登记,等待联网上报。", "Registered here; waiting to be sent."),
-    "in_flight": Text("正在上报。", "Being sent now."),
-    "failed": Text("已在本机登记,稍后自动重新上报。", "Registered here; it will be sent again."),
-    "quarantined": Text("上报遇到问题,工作人员正在处理。", "A problem: staff are dealing with it."),
-    "sent": Text("已上报,正在办理。", "Delivered; being processed."),
-    "received": Text("政务服务平台已受理,正在办理。", "Received by the platform; in progress."),
-    "processing": Text("正在办理。", "In progress."),
-    "done": Text("已办结。", "Completed."),
-    "rejected": Text("未通过,请找工作人员了解原因。", "Not approved; please ask staff why."),
-}
-NOT_FOUND = Text(
-    "没有找到这个办件编号。请核对回执,或找工作人员帮忙。",
-    "That tracking number was not found. Please check your receipt, or ask a staff member.",
-)
 
 
 @dataclass(frozen=True)
@@ -86,6 +72,7 @@ class KioskCore:
         self._lock = threading.RLock()
         self._session: Session | None = None
         self._run: FlowRun | None = None
+        self._pending_rating: tuple[str, str | None] | None = None
         self.reader_status: events.ReaderStatusChanged | None = None
         self.queue = open_queue(config)
         self.store = self.queue.store
@@ -93,11 +80,14 @@ class KioskCore:
         if self.store.repair is not None:
             self.audit.record("store_repaired", self.store.repair.summary[:500])
         self.pin = PinGuard(self.store, self.audit)
-        self.settings = StaffSettings(self.store, self.audit)
+        self.settings = StaffSettings(self.store, self.audit, config)
         self.catalog_store = CatalogStore(config.data_dir)
         active = self.catalog_store.load()
         self.catalog: CatalogModel = active.catalog
         self._catalog_problem = active.problem
+        # Look-ups and catalog pulls run on the background worker: its own client.
+        self.backend = BackendClient.from_config(config)
+        self.staff = StaffConsole(self)
         self.sync = sync_engine(
             config,
             self.queue,
@@ -175,6 +165,10 @@ class KioskCore:
     def terminal_mode(self) -> str:
         return self.settings.terminal_mode
 
+    def service(self, service_id: str) -> ServiceModel:
+        """A catalog service by id, whether or not staff offer it."""
+        return next(s for s in self.catalog.services if s.id == service_id)
+
     def menu(self) -> list[ServiceModel]:
         """The services on the home screen: staff's choice and order."""
         return self.settings.menu(self.catalog)
@@ -202,6 +196,61 @@ class KioskCore:
             if self._session is not None:
                 self._session.answers.clear()
 
+    def finish(self, run: FlowRun) -> Outcome:
+        """The villager pressed 确认提交 (or 查询): submit, look up or check, by the
+        service's action, and say what to show. Call off the GUI thread. Raises QueueFull
+        when a submission cannot be taken (the villager is sent to the counter)."""
+        service = run.service
+        if service.action == "eligibility_check":
+            outcome: Outcome = policies_result(service, self.policies_for(run))
+            rated = (service.id, None)
+        elif service.action == "status_lookup":
+            number = str(run.answers().get("tracking_number", ""))
+            outcome = status_result(number, self.look_up_status(number))
+            rated = (service.id, None)
+        else:
+            receipt = self.submit(run)
+            outcome = ReceiptOutcome(receipt)
+            rated = (service.id, receipt.tracking_number)
+        with self._lock:
+            self._pending_rating = rated
+            current = self._run is run
+            if current:
+                self._run = None
+                if self._session is not None:
+                    self._session.answers.clear()
+        if not current:
+            outcome = replace(outcome, still_current=False)
+        return outcome
+
+    def rate_pending(self, level: int, reasons: list[str]) -> str | None:
+        """好差评 for the service just finished. Call off the GUI thread."""
+        with self._lock:
+            rated, self._pending_rating = self._pending_rating, None
+        if rated is None:
+            return None
+        return self.rate(rated[0], rated[1], level, reasons)
+
+    def skip_rating(self) -> None:
+        with self._lock:
+            self._pending_rating = None
+
+    def idle_timeout_s(self) -> float:
+        return self.settings.idle_timeout_s()
+
+    def display_preferences(self) -> tuple[str, bool, str]:
+        """(text size, high contrast, spoken language) as staff set them."""
+        settings = self.settings
+        return settings.text_size, settings.high_contrast, settings.language()
+
+    def delivery_state(self, tracking_number: str) -> str | None:
+        """pending / in_flight / failed / quarantined / sent, for the receipt screen."""
+        return self.queue.state_of(tracking_number)
+
+    def print_target(self) -> tuple[str, Path | None]:
+        """(printer name, PDF directory when no printer is named)."""
+        return self.config.printer_name, self.config.receipt_pdf_dir
+
     def policies_for(self, run: FlowRun) -> list[PolicyModel]:
         identity = run.session.identity
         if identity is None:
@@ -213,7 +262,7 @@ class KioskCore:
         own queue. Call off the GUI thread."""
         local = self.queue.state_of(tracking_number)
         try:
-            response = self._backend_get(f"/api/v1/submissions/{tracking_number}")
+            response = self.backend.get(f"/api/v1/submissions/{tracking_number}")
             if response.status_code == 200:
                 status = str(response.json().get("status", "received"))
                 text = STATUS_TEXT.get(status, STATUS_TEXT["received"])
@@ -256,21 +305,13 @@ class KioskCore:
         self.audit.record("catalog_installed", f"version {catalog.catalog_version}")
         return catalog
 
-    def _backend_get(self, path: str, headers: dict[str, str] | None = None) -> requests.Response:
-        """A GET to the backend with this kiosk's token (off the GUI thread)."""
-        return requests.get(
-            self.config.backend_url.rstrip("/") + path,
-            headers={"Authorization": f"Bearer {self.config.backend_token}", **(headers or {})},
-            timeout=self.config.sync_timeout_s,
-        )
-
     def pull_catalog(self) -> str:
         """Fetch the catalog from the backend (ETag). Returns "unchanged" or "installed";
         raises CatalogError (kept the last good one) or requests.RequestException."""
         headers = {}
         if (etag := self.catalog_store.etag) and self.catalog_store.path.exists():
             headers["If-None-Match"] = etag
-        response = self._backend_get("/api/v1/catalog", headers)
+        response = self.backend.get("/api/v1/catalog", headers)
         if response.status_code == 304:
             self.audit.record("catalog_pull", "unchanged")
             return "unchanged"
@@ -336,7 +377,7 @@ class KioskCore:
         if isinstance(event, ReadersChanged):
             status = events.ReaderStatusChanged(
                 event.state,
-                messages.READER_STATE[event.state],
+                messages.reader_state(event.state),
                 event.detail or ", ".join(event.readers),
             )
             self.reader_status = status

@@ -29,6 +29,7 @@ from kiosk.catalog import (
 )
 from kiosk.session import Session
 from kiosk.text import Text
+from kiosk.tracking import group_digits, luhn_valid
 
 Service = ServiceModel
 
@@ -69,13 +70,6 @@ YES, NO = Text("是", "Yes"), Text("否", "No")
 CONFIRMED = Text("✔ 已确认", "✔ Confirmed")
 
 
-def luhn_valid(digits: str) -> bool:
-    """A tracking number's last digit is the Luhn check of the others (kiosk.submission)."""
-    from kiosk.submission import luhn_digit  # submission imports this module
-
-    return len(digits) > 1 and luhn_digit(digits[:-1]) == digits[-1]
-
-
 def date_text(day: dt.date) -> Text:
     month_en = MONTHS_EN.split()[day.month - 1]
     weekday = WEEKDAYS[day.weekday()]
@@ -108,10 +102,6 @@ def keypad_length(step: KeypadStep) -> int:
 
 def format_amount(value: str) -> Text:
     return Text(f"{int(value)} 元", f"{int(value)} yuan")
-
-
-def group_digits(value: str) -> str:
-    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
 
 
 # -- rules --------------------------------------------------------------------------------

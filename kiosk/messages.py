@@ -15,7 +15,26 @@ READER_STATE = {
         "No card reader is connected. Please ask a staff member.",
     ),
     "ready": Text("请插入社保卡", "Please insert your social security card"),
+    # The SAM ID-card reader's states (drivers/events.py).
+    "reader_busy": Text(
+        "读卡器被占用,暂时不能读卡。请找工作人员。",
+        "The card reader is in use by another program. Please ask a staff member.",
+    ),
+    "reader_not_responding": Text(
+        "读卡器没有响应,暂时不能读卡。请找工作人员。",
+        "The card reader is not answering. Please ask a staff member.",
+    ),
+    "sam_error": Text(
+        "身份证读卡模块故障,暂时不能读身份证。请找工作人员。",
+        "The ID-card module has a fault. Please ask a staff member.",
+    ),
 }
+
+
+def reader_state(state: str) -> Text:
+    """A reader state the core does not know yet still gets a plain message."""
+    return READER_STATE.get(state, READER_STATE["no_reader"])
+
 
 CARD_READING = Text("正在读卡,请不要拔卡……", "Reading your card, please leave it in…")
 
@@ -97,3 +116,17 @@ CATALOG_DAMAGED = Text(
 # Verifier mode (验码一体机): a word and an icon, never colour alone.
 VERIFY_VALID = Text("✔ 有效", "✔ VALID")
 VERIFY_EXPIRED = Text("✖ 卡已过期({date})", "✖ EXPIRED ({date})")
+
+BACKGROUND_FAILED = Text(
+    "后台操作失败(详情见日志)。", "A background operation failed (details in the log)."
+)
+ATTRACT_HINT = Text(
+    "插卡后按屏幕提示办理。需要帮助请按“呼叫工作人员”。",
+    "Then follow the steps on the screen. Press “Call staff” for help.",
+    "插卡之後跟住螢幕提示辦理。需要幫手請撳「呼叫工作人員」。",
+)
+
+
+def attract_hint(reader_message: Text) -> Text | None:
+    """The start screen's second line, only while the reader is ready."""
+    return ATTRACT_HINT if reader_message is READER_STATE["ready"] else None

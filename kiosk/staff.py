@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.catalog import CatalogModel, ServiceModel
+from kiosk.config import KioskConfig
 from offline_cache import Store
 
 # scrypt at n=2**14, r=8 costs ~16 MiB and ~50 ms here: cheap for one staff login,
@@ -25,11 +26,6 @@ SCRYPT_COST = {"n": 2**14, "r": 8, "p": 1}
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_S = 300.0
 PIN_LENGTHS = range(6, 9)
-
-TERMINAL_MODES = ("service", "verifier")
-TEXT_SIZES = ("standard", "large", "extra_large")
-LANGUAGES = ("zh", "yue", "en")  # yue: Chinese on screen, Cantonese voice
-IDLE_TIMEOUTS_S = (60, 90, 120, 180, 300)
 
 
 def _now_text() -> str:
@@ -156,16 +152,20 @@ class PinGuard:
 
 
 class StaffSettings:
-    """What staff choose: services offered and their order, mode, text size, language,
-    idle timeout. Every change is written through and audited.
+    """What staff choose: services offered and their order, and the terminal settings
+    declared in kiosk/config.py with a staff caption (mode, text size, language, idle
+    timeout, high contrast): one declaration gives the type, the allowed values, the
+    default (kiosk.toml's value until staff choose) and the staff screen's buttons. Every
+    change is written through and audited.
 
     Read once at start and kept in memory: the GUI asks on every tap (idle timeout) and the
     device thread on every card (terminal mode), and neither should touch the disk for it.
     """
 
-    def __init__(self, store: Store, audit: AuditLog) -> None:
+    def __init__(self, store: Store, audit: AuditLog, config: KioskConfig | None = None) -> None:
         self.store = store
         self.audit = audit
+        self._config = config
         self._values: dict[str, object] = {}
         for key, raw in store.read("SELECT key, value FROM settings"):
             with contextlib.suppress(json.JSONDecodeError):  # unreadable: the default
@@ -183,6 +183,35 @@ class StaffSettings:
             )
             self.audit.record(f"set_{key}", detail)
         self._values[key] = value
+
+    # -- terminal settings, by declaration -------------------------------------------------
+
+    def value(self, key: str) -> object:
+        """Staff's choice if valid, else kiosk.toml's value, else the declared default."""
+        declaration = getattr(KioskConfig, key)
+        fallback = getattr(self._config, key) if self._config else declaration.default
+        stored = self._values.get(key)
+        if stored is None:
+            return fallback
+        try:
+            return declaration.accepts(stored)
+        except ValueError:
+            return fallback  # an unreadable or outdated value: the default, not a crash
+
+    def set(self, key: str, value: object) -> None:
+        """Raises ValueError for a key staff may not set or a value it does not allow."""
+        declaration = getattr(KioskConfig, key, None)
+        if declaration is None or declaration.staff_caption is None:
+            raise ValueError(f"{key!r} is not a staff setting")
+        checked = declaration.accepts(value)
+        if declaration.unit == "seconds":
+            checked = int(checked)
+            detail = f"{checked} s"
+        elif isinstance(checked, bool):
+            detail = "on" if checked else "off"
+        else:
+            detail = str(checked)
+        self._put(key, checked, detail)
 
     # -- services -------------------------------------------------------------------------
 
@@ -217,52 +246,40 @@ class StaffSettings:
         order.insert(target, order.pop(position))
         self._put("service_order", order, f"{service_id} to position {target + 1}")
 
-    # -- terminal -------------------------------------------------------------------------
+    # -- terminal (the names the core and tests use) ------------------------------------
 
     @property
     def terminal_mode(self) -> str:
-        value = self._get("terminal_mode", "service")
-        return value if value in TERMINAL_MODES else "service"
+        return str(self.value("terminal_mode"))
 
     @terminal_mode.setter
     def terminal_mode(self, value: str) -> None:
-        if value not in TERMINAL_MODES:
-            raise ValueError(value)
-        self._put("terminal_mode", value, value)
+        self.set("terminal_mode", value)
 
     @property
     def text_size(self) -> str:
-        value = self._get("text_size", "standard")
-        return value if value in TEXT_SIZES else "standard"
+        return str(self.value("text_size"))
 
     @text_size.setter
     def text_size(self, value: str) -> None:
-        if value not in TEXT_SIZES:
-            raise ValueError(value)
-        self._put("text_size", value, value)
+        self.set("text_size", value)
 
     @property
     def high_contrast(self) -> bool:
-        return self._get("high_contrast", False) is True
+        return bool(self.value("high_contrast"))
 
     @high_contrast.setter
     def high_contrast(self, value: bool) -> None:
-        self._put("high_contrast", bool(value), "on" if value else "off")
+        self.set("high_contrast", bool(value))
 
-    def language(self, default: str) -> str:
-        value = self._get("language", default)
-        return value if value in LANGUAGES else "zh"
+    def language(self, default: str | None = None) -> str:
+        return str(self.value("language"))
 
     def set_language(self, value: str) -> None:
-        if value not in LANGUAGES:
-            raise ValueError(value)
-        self._put("language", value, value)
+        self.set("language", value)
 
-    def idle_timeout_s(self, default: float) -> float:
-        value = self._get("idle_timeout_s", default)
-        return float(value) if isinstance(value, int | float) and value >= 30 else default
+    def idle_timeout_s(self, default: float | None = None) -> float:
+        return float(self.value("idle_timeout_s"))
 
     def set_idle_timeout_s(self, value: int) -> None:
-        if value < 30:
-            raise ValueError("idle timeout below 30 s")
-        self._put("idle_timeout_s", int(value), f"{int(value)} s")
+        self.set("idle_timeout_s", value)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kiosk.flow import FlowRun
 from kiosk.rating import RATING_SERVICE_ID
 from kiosk.text import Text
+from kiosk.tracking import group_digits, tracking_number_maker
 from offline_cache import SubmissionQueue
 
 CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -26,38 +27,7 @@ class Receipt:
     @property
     def grouped_tracking_number(self) -> str:
         """Groups of four digits: easier to read aloud and to copy on a phone."""
-        n = self.tracking_number
-        return " ".join(n[i : i + 4] for i in range(0, len(n), 4))
-
-
-def luhn_digit(digits: str) -> str:
-    """Check digit so a mistyped tracking number is caught at the keypad."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
-def tracking_number_maker(kiosk_number: str):
-    """kiosk(4) + store epoch(3) + sequence(7) + check(1), 15 digits.
-
-    Unique across kiosks (each enrolled kiosk has its own number, and the backend refuses a
-    number outside the submitting kiosk's space), across store resets (every store this
-    kiosk creates gets a new epoch) and across clock changes (no date in it). The older
-    form, kiosk + yymmdd + sequence(4) + check, has 2yy where the epoch stands, so the two
-    never meet.
-    """
-
-    def make(epoch: int, sequence: int) -> str:
-        body = f"{kiosk_number}{epoch:03d}{sequence:07d}"
-        return body + luhn_digit(body)
-
-    return make
+        return group_digits(self.tracking_number)
 
 
 def build_payload(run: FlowRun, training: bool = False) -> dict:

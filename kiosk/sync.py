@@ -37,6 +37,7 @@ from pathlib import Path
 import requests
 import urllib3
 
+from kiosk.backend_client import BackendClient
 from kiosk.faults import crashpoint
 from offline_cache import QueuedSubmission, SubmissionQueue
 
@@ -107,9 +108,8 @@ class SyncEngine:
         self._heartbeat_path = heartbeat_path
         self._clock = clock
         self._monotonic = monotonic
-        self._http = requests.Session()
+        self._http = BackendClient(backend_url, token, timeout_s)
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-claim")
-        self._http.headers["Authorization"] = f"Bearer {token}"
         self._sending = threading.Lock()  # one sender at a time (guarantee 7)
         self._wake = threading.Event()
         self._force = False
@@ -297,10 +297,7 @@ class SyncEngine:
         return max(0.05, wait)
 
     def _backend_reachable(self) -> bool:
-        try:
-            return self._http.get(self._base + "/healthz", timeout=2).ok
-        except requests.RequestException:
-            return False
+        return self._http.reachable()
 
     # -- clocks ---------------------------------------------------------------------------
 
@@ -317,7 +314,7 @@ class SyncEngine:
             hold = self._queue.store.meta(self._hold_key)
             if hold:
                 self._queue.store.set_meta(self._hold_key, repr(float(hold) + drift))
-        self._queue.clamp_schedule(wall, self._retry_cap_s + 60.0)
+        self._queue.clamp_schedule(wall, self._retry_cap_s + 1.0)
 
     def _hold_remaining(self) -> float:
         """Seconds the server asked us to wait (Retry-After), on the monotonic clock; a
@@ -346,7 +343,7 @@ class SyncEngine:
         """Ask the backend which store epochs this kiosk used, and take the next one (a
         store with no ledger: a new kiosk, or a wiped data directory)."""
         try:
-            response = self._http.get(self._base + "/api/v1/kiosk", timeout=self._timeout_s)
+            response = self._http.get("/api/v1/kiosk")
             if response.status_code != 200:
                 log.info("epoch: backend answered HTTP %s", response.status_code)
                 return None
@@ -482,9 +479,7 @@ class SyncEngine:
         trickles its body a byte at a time must not hold the sender forever."""
         limit_s = 2 * self._timeout_s
         deadline = self._monotonic() + limit_s
-        response = self._http.post(
-            self._base + path, json=body, timeout=self._timeout_s, stream=True
-        )
+        response = self._http.post(path, body, stream=True)
         chunks = []
         try:
             # read1: whatever has arrived (not a full chunk), so the deadline is checked

@@ -1,7 +1,9 @@
 """`kiosk card insert/remove`: a simulated card held by a detached process per reader slot.
 
 The card stays inserted after the command returns, like a real card in a real reader,
-until `kiosk card remove` ends that process (closing the vpcd socket = removal).
+until `kiosk card remove` ends that process (closing the vpcd socket = removal). It lives
+with the CLI because the holder process is the CLI itself (`kiosk card hold`); in kiosk/ it
+was an arrow from the core up to the command.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def insert(
         [
             sys.executable,
             "-m",
-            "kiosk.cli",
+            "kiosk_cli",
             "card",
             "hold",
             "--name",

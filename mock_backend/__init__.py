@@ -1,5 +1,5 @@
-"""The backend the kiosk syncs to, as a small FastAPI service (imports nothing of the kiosk
-but its shipped catalog)."""
+"""The backend the kiosk syncs to, as a small FastAPI service. It imports nothing of the
+kiosk: the catalog it serves is a file named at start (`create_app(catalog_path=...)`)."""
 
 from mock_backend.app import MAX_BODY_BYTES, create_app
 from mock_backend.registry import (

@@ -38,7 +38,6 @@ from pydantic_core import PydanticCustomError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 
-from kiosk.catalog import shipped_catalog_text
 from mock_backend.guard import GuardMiddleware
 from mock_backend.registry import DEMO_KIOSK, KioskRegistration, KioskRegistry
 from mock_backend.store import BackendStore, IdempotencyConflict, StoredSubmission
@@ -490,8 +489,10 @@ def create_app(
     answer_delay_s: float = 0.0,
 ) -> FastAPI:
     """`kiosks` are the registered kiosks (default: the demo kiosk-0001). Raises
-    ValueError for duplicate ids, numbers or tokens. `answer_delay_s` holds every
-    submission answer after the data is stored (a slow network, for fault drills)."""
+    ValueError for duplicate ids, numbers or tokens. `catalog_path` is the catalog JSON
+    served at /api/v1/catalog, read on every request; without one that endpoint answers
+    404 `no_catalog`. `answer_delay_s` holds every submission answer after the data is
+    stored (a slow network, for fault drills)."""
     registry = KioskRegistry([DEMO_KIOSK] if kiosks is None else kiosks)
     store = BackendStore(db_path)
     app = FastAPI(title="Village kiosk mock backend", version="2")
@@ -667,17 +668,18 @@ def create_app(
         )
 
     def load_catalog() -> tuple[bytes, str]:
-        # Without --catalog the platform serves the catalog the kiosk ships with.
-        document: Any = json.loads(shipped_catalog_text())
-        if catalog_path is not None:
-            try:
-                document = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                # Read on every request so edits show up; a broken edit is the
-                # operator's fault, not a server crash.
-                raise ApiError(
-                    503, "catalog_unavailable", f"catalog file unreadable: {type(error).__name__}"
-                ) from error
+        if catalog_path is None:
+            # Not a fault to retry: this backend was started without a catalog (the
+            # `kiosk backend` command always gives it one; the kiosk keeps its own).
+            raise ApiError(404, "no_catalog", "this backend serves no service catalog")
+        try:
+            document: Any = json.loads(Path(catalog_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            # Read on every request so edits show up; a broken edit is the
+            # operator's fault, not a server crash.
+            raise ApiError(
+                503, "catalog_unavailable", f"catalog file unreadable: {type(error).__name__}"
+            ) from error
         body = json.dumps(document, ensure_ascii=False, sort_keys=True).encode("utf-8")
         return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -697,6 +699,7 @@ def create_app(
                 "description": "Not modified since the ETag given in If-None-Match",
                 "headers": etag_header,
             },
+            404: _error("This backend was started without a catalog (no catalog_path)"),
             503: _error("The catalog file the backend serves cannot be read"),
         },
     )

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from offline_cache.salvage import finish_interrupted_repair, salvage_in_place
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 10.0  # a writer waits this long for another (thread or process) to commit
@@ -314,8 +316,6 @@ def open_store(path: Path | str, *, repair: bool = True) -> Store:
     prepare_private_directory(path.parent)
     lock_fd = _lock_shared(path.parent / LOCK_FILE)
     try:
-        from offline_cache.salvage import finish_interrupted_repair
-
         finish_interrupted_repair(path)
         if not path.exists():
             # Created 0600 before SQLite opens it: SQLite gives the WAL the same mode.
@@ -345,6 +345,13 @@ def open_store(path: Path | str, *, repair: bool = True) -> Store:
     return store
 
 
+def _fresh_store(path: Path) -> Store:
+    """An empty store of the current schema, for salvage to fill."""
+    store = Store(path)
+    _migrate(store)
+    return store
+
+
 def _lock_shared(lock_path: Path) -> int:
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_SH)
@@ -353,8 +360,6 @@ def _lock_shared(lock_path: Path) -> int:
 
 def _repair_alone(path: Path, problem: str, lock_fd: int):
     """Salvage with the lock held exclusively, or refuse: someone else has the store open."""
-    from offline_cache.salvage import salvage_in_place
-
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as error:
@@ -363,7 +368,7 @@ def _repair_alone(path: Path, problem: str, lock_fd: int):
             "stop it and start the kiosk again: it repairs the store at start"
         ) from error
     try:
-        return salvage_in_place(path, problem)
+        return salvage_in_place(path, problem, _fresh_store)
     finally:
         fcntl.flock(lock_fd, fcntl.LOCK_SH)
 

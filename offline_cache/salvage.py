@@ -17,8 +17,13 @@ import logging
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from offline_cache.database import Store
 
 log = logging.getLogger(__name__)
 
@@ -73,23 +78,22 @@ class RepairReport:
         )
 
 
-def salvage_in_place(path: Path, problem: str) -> RepairReport:
+def salvage_in_place(path: Path, problem: str, open_fresh: Callable[[Path], Store]) -> RepairReport:
     """Copy the damaged store aside, build a fresh one beside it from every readable row,
-    then swap it in. The caller holds the store's lock exclusively.
+    then swap it in. The caller holds the store's lock exclusively. `open_fresh` makes an
+    empty store of the current schema at a path (given by database.py, which imports this
+    module: no import back, no cycle).
 
     Crash-safe at every step: until the marker `<store>.repairing` is written the damaged
     store stays in place (the next boot repairs again); after it, the next open finishes
     the swap (`finish_interrupted_repair`). The set-aside copy is never written to.
     """
-    from offline_cache.database import Store, _migrate
-
     aside = _copy_aside(path)
     report = RepairReport(problem=problem, set_aside=aside)
     log.error("store %s is damaged (%s); copied aside as %s", path, problem, aside)
     fresh_path = path.with_name(path.name + ".salvage-new")
     _remove_with_wal(fresh_path)
-    fresh = Store(fresh_path)
-    _migrate(fresh)
+    fresh = open_fresh(fresh_path)
     scratch = aside.with_name(aside.name + ".salvaging")
     try:
         _copy_with_wal(aside, scratch)

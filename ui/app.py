@@ -29,6 +29,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def run_window(core: KioskCore, demo: bool, fullscreen: bool) -> int:
     """Show the kiosk window and run the event loop until it closes."""
+    from ui.crash_guard import CrashGuard
     from ui.demo_panel import DemoCardPanel
     from ui.main_window import KioskWindow
 
@@ -41,6 +42,7 @@ def run_window(core: KioskCore, demo: bool, fullscreen: bool) -> int:
     wakeup.timeout.connect(lambda: None)
     wakeup.start(250)
     window = KioskWindow(core, demo_panel=DemoCardPanel() if demo else None)
+    CrashGuard(window)
     core.start()
     if fullscreen:
         window.showFullScreen()

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -40,21 +41,38 @@ class _Operation(QRunnable):
         try:
             result = self._op()
         except Exception as error:  # handed to the GUI thread, which decides what to show
-            log.warning("background operation failed: %s", type(error).__name__)
+            # With its traceback: "background operation failed: OSError" helped nobody.
+            log.warning("background operation failed", exc_info=error)
             self._relay.failed.emit(error)
         else:
             self._relay.succeeded.emit(result)
 
 
 _live_relays: set[_Relay] = set()
+_unhandled: list[tuple[QObject, Callable[[Exception], None]]] = []
+
+
+def on_unhandled_failure(owner: QObject, handler: Callable[[Exception], None]) -> None:
+    """Where failures of operations started without a `failure` handler go (the window
+    shows them to staff): no failure is dropped silently. Forgotten with `owner`."""
+    _unhandled.append((owner, handler))
+
+
+def _report_unhandled(error: Exception) -> None:
+    for owner, handler in list(_unhandled):
+        if shiboken6.isValid(owner):
+            handler(error)
+        else:
+            _unhandled.remove((owner, handler))  # a window closed since
 
 
 def run_in_background(
     op: Callable[[], Any],
     success: Callable[[Any], None],
-    failure: Callable[[Exception], None],
+    failure: Callable[[Exception], None] | None = None,
     parent: QObject | None = None,
 ) -> None:
+    failure = failure or _report_unhandled
     relay = _Relay(parent)
     _live_relays.add(relay)
 

@@ -8,6 +8,7 @@ and the QR code for the status page.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
@@ -15,8 +16,12 @@ from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from kiosk.submission import Receipt
+from kiosk.text import Text
+from ui.background import run_in_background
 from ui.theme import FONT_FAMILIES
 from ui.widgets import paint_qr, qr_matrix
+
+log = logging.getLogger(__name__)
 
 RECEIPT_WIDTH_MM = 80  # a common thermal receipt roll; A4 printers print it top-left
 
@@ -88,3 +93,29 @@ def _paint(painter: QPainter, printer: QPrinter, receipt: Receipt) -> None:
     y += side + 2 * dots_per_mm
     painter.setPen(QColor("black"))
     text("扫码查询办理进度 Scan to follow progress", 8)
+
+
+def print_in_background(screen, target: tuple[str, Path | None], language: str, parent) -> None:
+    """打印回执 on the receipt screen: one print per tap, the outcome on the screen."""
+    receipt = screen.receipt
+    if receipt is None:
+        return
+    printer_name, pdf_dir = target
+    screen.print_button.setEnabled(False)  # one print per tap, even a slow one
+
+    def printed(where: str) -> None:
+        log.info("receipt printed to %s", where)
+        if screen.receipt is receipt:
+            screen.show_print_result(Text("✔ 已打印", "✔ Printed"), language)
+
+    def failed(error: Exception) -> None:
+        log.error("receipt not printed", exc_info=error)
+        if screen.receipt is receipt:
+            screen.show_print_result(
+                Text("打印机不可用,请拍照或扫码保存", "No printer: scan the code instead"),
+                language,
+            )
+
+    run_in_background(
+        lambda: print_receipt(receipt, printer_name, pdf_dir), printed, failed, parent
+    )

@@ -65,6 +65,6 @@ def render_all(
             run_tour(window, app, shot)
             window.close()
             window.deleteLater()
-            core.sync.stop()
+            core.stop()
             app.processEvents()
     return written

@@ -21,7 +21,7 @@ from kiosk.events import CardProblem, CardVerified, ReaderStatusChanged
 from kiosk.flow import offered_dates
 from kiosk.messages import READER_STATE, VERIFY_EXPIRED, VERIFY_VALID, card_problem
 from kiosk.staff import PinCheck
-from kiosk.submission import tracking_number_maker
+from kiosk.tracking import tracking_number_maker
 from ui.background import wait_for_background_work
 
 READER = "Virtual PCD 00 00"
@@ -52,7 +52,7 @@ def settle(app: QApplication, rounds: int = 4) -> None:
 
 
 def start_session(window, identity: Identity) -> None:
-    window.core._on_card_event(
+    window.core.present_card(
         CardIdentified(READER, identity, time.monotonic(), time.monotonic(), 9)
     )
 
@@ -90,7 +90,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     """Drive `window` through every screen; yields a name at each stop."""
     core = window.core
     today = today or dt.date.today()
-    window._on_event(ReaderStatusChanged("ready", READER_STATE["ready"], READER))
+    window.route(ReaderStatusChanged("ready", READER_STATE["ready"], READER))
     window.show_attract()
     settle(app)
     yield "attract"
@@ -125,7 +125,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
         "senior_allowance",
         {"residence": True, "payment": "card_account", "phone": "13812345678"},
     )
-    window._to_rating()
+    window.show_rating()
     window.rating.skipped.emit()
     settle(app)
 
@@ -137,13 +137,13 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
         "residence_certificate",
         {"kind": "residence", "purpose": ["bank"], "copies": "one", "phone": "13812345678"},
     )
-    window._to_rating()
+    window.show_rating()
     window.rating.skipped.emit()
     settle(app)
 
     start_session(window, ELDER)
     settle(app)
-    service = next(s for s in core.catalog.services if s.id == "assisted_service_booking")
+    service = core.service("assisted_service_booking")
     date_step = next(s for s in service.steps if isinstance(s, DateStep))
     first_day = offered_dates(date_step, today)[0].isoformat()
     yield from walk_service(
@@ -158,7 +158,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
             "phone": "13812345678",
         },
     )
-    window._to_rating()
+    window.show_rating()
     window.rating.skipped.emit()
     settle(app)
 
@@ -185,7 +185,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     yield from walk_service(
         window, app, "residents_pension_contribution", {"amount": "600", "phone": "13812345678"}
     )
-    window._to_rating()
+    window.show_rating()
     window.rating.skipped.emit()
     settle(app)
 
@@ -200,46 +200,46 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
 
     start_session(window, YOUNGER)
     settle(app)
-    window._idle_warning()
+    window.idle_guard.warn()
     settle(app)
     yield "idle"
-    window._resume_from_idle()
+    window.idle_guard.resume()
     core.end_session("card_removed")
     settle(app)
 
     problem = card_problem("bad_card_data")
-    window._on_event(CardProblem("bad_card_data", problem, "BadCardData: ID check digit"))
+    window.route(CardProblem("bad_card_data", problem, "BadCardData: ID check digit"))
     settle(app)
     yield "bad-card"
-    window._on_event(ReaderStatusChanged("no_reader", READER_STATE["no_reader"], "no reader"))
+    window.route(ReaderStatusChanged("no_reader", READER_STATE["no_reader"], "no reader"))
     settle(app)
     yield "no-reader"
-    window._on_event(ReaderStatusChanged("ready", READER_STATE["ready"], READER))
+    window.route(ReaderStatusChanged("ready", READER_STATE["ready"], READER))
 
     window.show_staff()
     settle(app)
     yield "staff-pin"
-    window._pin_checked(PinCheck(ok=True))  # PIN entry itself is tested with taps
+    window.staff_controller.pin_checked(PinCheck(ok=True))  # PIN entry itself is tested with taps
     settle(app)
     for key in ("queue", "services", "terminal", "audit"):
         window.staff.show_section(key)
         settle(app)
         yield f"staff-{key}"
-    window._close_staff()
+    window.staff_controller.close()
 
-    core.settings.terminal_mode = "verifier"
+    core.staff.change_setting("terminal_mode", "verifier")
     window.show_attract()
     settle(app)
     yield "verifier-waiting"
-    window._on_event(CardVerified(True, VERIFY_VALID, ELDER.masked_name(), "card valid"))
+    window.route(CardVerified(True, VERIFY_VALID, ELDER.masked_name(), "card valid"))
     settle(app)
     yield "verifier-valid"
-    window._on_event(
+    window.route(
         CardVerified(False, VERIFY_EXPIRED.format(date="2025-01-01"), ELDER.masked_name(), "")
     )
     settle(app)
     yield "verifier-expired"
-    core.settings.terminal_mode = "service"
+    core.staff.change_setting("terminal_mode", "service")
     window.show_attract()
     settle(app)
 

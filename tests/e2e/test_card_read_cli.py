@@ -14,7 +14,7 @@ from tests.helpers.cards import CHEN_XIUYING, WANG_YAN, wait_for_presence
 
 def kiosk(*args, env=None, check=True):
     result = subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
+        [sys.executable, "-m", "kiosk_cli", *args],
         capture_output=True,
         text=True,
         timeout=60,

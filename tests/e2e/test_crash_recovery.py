@@ -42,7 +42,7 @@ def kiosk_state(data_dir) -> dict:
         [
             sys.executable,
             "-m",
-            "kiosk.cli",
+            "kiosk_cli",
             "--data-dir",
             str(data_dir),
             "queue",

@@ -15,7 +15,7 @@ def doctor(tmp_path, backend_url, env=None):
         [
             sys.executable,
             "-m",
-            "kiosk.cli",
+            "kiosk_cli",
             "--data-dir",
             str(tmp_path),
             "doctor",

@@ -41,7 +41,7 @@ def simulate(data_dir, sessions, *extra):
         [
             sys.executable,
             "-m",
-            "kiosk.cli",
+            "kiosk_cli",
             "--data-dir",
             str(data_dir),
             "simulate",
@@ -94,7 +94,7 @@ def test_two_kiosks_resets_and_a_wiped_directory_never_repeat_a_number(tmp_path)
 def test_the_backend_refuses_a_number_from_another_kiosks_space(tmp_path):
     server = fleet_backend(tmp_path)
     try:
-        from kiosk.submission import tracking_number_maker
+        from kiosk.tracking import tracking_number_maker
 
         in_a_space = tracking_number_maker("0101")(1, 1)
         body = {

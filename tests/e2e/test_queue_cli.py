@@ -8,14 +8,14 @@ import uuid
 
 from kiosk.config import KioskConfig
 from kiosk.outbox import open_queue
-from kiosk.submission import tracking_number_maker
+from kiosk.tracking import tracking_number_maker
 from tests.helpers.backend import free_port
 from tests.helpers.enrolment import write_enrolled_toml
 
 
 def kiosk(data_dir, *args):
     return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", "--data-dir", str(data_dir), *args],
+        [sys.executable, "-m", "kiosk_cli", "--data-dir", str(data_dir), *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -111,7 +111,7 @@ def test_a_read_only_data_directory_is_one_clear_message(tmp_path):
 def test_set_pin_needs_the_current_pin_unless_root(tmp_path, monkeypatch, capsys):
     import io
 
-    from kiosk.cli import main
+    from kiosk_cli.main import main
 
     write_enrolled_toml(tmp_path)
     monkeypatch.setattr("sys.stdin", io.StringIO("135790\n"))

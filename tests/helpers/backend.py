@@ -61,7 +61,7 @@ class BackendProcess:
             [
                 sys.executable,
                 "-m",
-                "kiosk.cli",
+                "kiosk_cli",
                 "backend",
                 "--port",
                 str(self.port),

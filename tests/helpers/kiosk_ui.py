@@ -35,7 +35,7 @@ def insert_card_event(core: KioskCore, identity: Identity) -> None:
     """The device thread's event for a read card (the card path itself is tested on real
     pcscd in tests/e2e)."""
     now = time.monotonic()
-    core._on_card_event(CardIdentified("Virtual PCD 00 00", identity, now, now, 9))
+    core.present_card(CardIdentified("Virtual PCD 00 00", identity, now, now, 9))
 
 
 def shown_button(window: QWidget, name: str) -> QPushButton | None:

@@ -113,7 +113,7 @@ def _kiosk_env(clock_file: Path) -> dict[str, str]:
 
 
 def _cli(data_dir: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "kiosk.cli", "--data-dir", str(data_dir), *args]
+    return [sys.executable, "-m", "kiosk_cli", "--data-dir", str(data_dir), *args]
 
 
 def run_soak(workdir: Path, duration_s: float, kiosks: int = 2, seed: int = 1) -> SoakResult:

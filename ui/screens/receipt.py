@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.submission import Receipt
 from kiosk.text import Text
+from kiosk.tracking import group_digits
 from ui.screens.base import (
     Screen,
 )
@@ -90,9 +91,7 @@ class ReceiptScreen(Screen):
         self.qr_caption.setText(
             Text("用手机扫码查询办理进度", "Scan with a phone to follow progress")(language)
         )
-        spoken_number = ",".join(
-            receipt.tracking_number[i : i + 4] for i in range(0, len(receipt.tracking_number), 4)
-        )
+        spoken_number = group_digits(receipt.tracking_number, ",")
         self.speech = (
             heading
             + Text("办件编号:{n}。", "Tracking number: {n}.").format(n=spoken_number)

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -22,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.catalog import ServiceModel
-from kiosk.staff import IDLE_TIMEOUTS_S, LANGUAGES, TERMINAL_MODES, TEXT_SIZES, PinCheck
+from kiosk.config import ConfigVar, staff_settings
+from kiosk.staff import PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
 from ui.screens.base import clear_layout
@@ -36,17 +38,26 @@ COUNT_LABELS = (
     ("quarantined", Text("已隔离(需处理)", "Quarantined (needs staff)")),
     ("sent", Text("已上报", "Sent")),
 )
-MODE_TEXT = {"service": Text("办事终端", "Service terminal"), "verifier": Text("验码", "Verifier")}
-SIZE_TEXT = {
+CHOICE_TEXT = {  # how a setting's value reads on its button
+    "service": Text("办事终端", "Service terminal"),
+    "verifier": Text("验码", "Verifier"),
     "standard": Text("标准字", "Standard text"),
     "large": Text("大字", "Large text"),
     "extra_large": Text("特大字", "Extra large text"),
-}
-LANGUAGE_TEXT = {
     "zh": Text("普通话", "Mandarin"),
     "yue": Text("粤语", "Cantonese"),
     "en": Text("English", "English"),
 }
+
+
+def choice_text(setting: ConfigVar, value: object) -> Text:
+    if setting.unit == "seconds":
+        return Text(f"{int(value)} 秒", f"{int(value)} s")
+    if isinstance(value, bool):
+        return Text("开", "On") if value else Text("关", "Off")
+    return CHOICE_TEXT.get(str(value), Text(str(value), str(value)))
+
+
 SERVICES_PER_PAGE = 5
 PAGES = (
     ("queue", Text("离线队列", "Queue")),
@@ -315,65 +326,45 @@ class StaffScreen(QWidget):
         self.catalog_label.setText(text)
 
     def _build_terminal_section(self, widget: QWidget) -> None:
+        """One row per setting declared with a staff caption (kiosk/config.py): its
+        choices come from the declaration, so a new setting needs no code here."""
         layout = QGridLayout(widget)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(self.theme.gap_px)
         self.setting_buttons: dict[str, dict[object, QPushButton]] = {}
-        self.setting_captions: dict[str, object] = {}
-        rows = (
-            ("terminal_mode", TERMINAL_MODES),
-            ("text_size", TEXT_SIZES),
-            ("language", LANGUAGES),
-            ("idle_timeout_s", IDLE_TIMEOUTS_S),
-            ("high_contrast", (False, True)),
-        )
-        for row, (key, values) in enumerate(rows):
+        self.setting_captions: dict[str, tuple[QLabel, Text]] = {}
+        declarations = staff_settings()
+        for row, setting in enumerate(declarations):
             caption = label("", wrap=False)
             layout.addWidget(caption, row, 0)
-            self.setting_captions[key] = caption
+            self.setting_captions[setting.key] = (caption, Text(*setting.staff_caption))
             buttons: dict[object, QPushButton] = {}
             line = QHBoxLayout()
             line.setSpacing(self.theme.gap_px)
-            for value in values:
-                button = big_button("", f"setting_{key}_{value}")
+            for value in setting.staff_choices:
+                shown = int(value) if setting.unit == "seconds" else value
+                button = big_button("", f"setting_{setting.key}_{shown}")
                 button.setCheckable(True)
                 button.clicked.connect(
-                    lambda _=False, k=key, v=value: self.setting_changed.emit(k, v)
+                    lambda _=False, k=setting.key, v=value: self.setting_changed.emit(k, v)
                 )
                 line.addWidget(button)
                 buttons[value] = button
             line.addStretch(1)
             layout.addLayout(line, row, 1)
-            self.setting_buttons[key] = buttons
+            self.setting_buttons[setting.key] = buttons
         self.voice_status = label("", "staff", name="voiceStatus")
-        layout.addWidget(self.voice_status, len(rows), 0, 1, 2)
-        layout.setRowStretch(len(rows) + 1, 1)
+        layout.addWidget(self.voice_status, len(declarations), 0, 1, 2)
+        layout.setRowStretch(len(declarations) + 1, 1)
 
-    def show_settings(self, values: dict[str, object], voice_status: str) -> None:
+    def show_settings(self, settings: list[tuple[ConfigVar, object]], voice_status: str) -> None:
         language = self._language
-        captions = {
-            "terminal_mode": Text("终端模式", "Mode"),
-            "text_size": Text("默认字号", "Default text size"),
-            "language": Text("默认语言", "Default language"),
-            "idle_timeout_s": Text("无操作退出", "Idle timeout"),
-            "high_contrast": Text("高对比度", "High contrast"),
-        }
-        for key, caption in captions.items():
-            self.setting_captions[key].setText(caption(language))
-        for key, buttons in self.setting_buttons.items():
-            for value, button in buttons.items():
-                if key == "terminal_mode":
-                    text = MODE_TEXT[value](language)
-                elif key == "text_size":
-                    text = SIZE_TEXT[value](language)
-                elif key == "language":
-                    text = LANGUAGE_TEXT[value](language)
-                elif key == "idle_timeout_s":
-                    text = Text(f"{value} 秒", f"{value} s")(language)
-                else:
-                    text = (Text("开", "On") if value else Text("关", "Off"))(language)
-                button.setText(text)
-                button.setChecked(values.get(key) == value)
+        for setting, current in settings:
+            caption, caption_text = self.setting_captions[setting.key]
+            caption.setText(caption_text(language))
+            for value, button in self.setting_buttons[setting.key].items():
+                button.setText(choice_text(setting, value)(language))
+                button.setChecked(current == value)
         self.voice_status.setText(Text("语音:{s}", "Voice: {s}").format(s=voice_status)(language))
 
     def _build_audit_section(self, widget: QWidget) -> None:

@@ -23,6 +23,7 @@ from kiosk.catalog import (
 )
 from kiosk.flow import FlowRun, date_text, keypad_length, offered_dates
 from kiosk.text import Text
+from kiosk.tracking import group_digits
 from ui.screens.base import (
     COLON,
     T_NEXT,
@@ -243,7 +244,7 @@ class StepScreen(Screen):
                 display.setText(" ".join([digits[:3], digits[3:7], digits[7:]]).strip())
                 ready = len(digits) == length
             else:
-                display.setText(" ".join(digits[i : i + 4] for i in range(0, len(digits), 4)))
+                display.setText(group_digits(digits))
                 ready = len(digits) == length
             next_button.setEnabled(ready)
             self.problem.clear()

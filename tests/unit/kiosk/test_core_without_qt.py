@@ -19,7 +19,7 @@ def test_core_packages_import_and_work_with_pyside6_blocked(tmp_path):
         sys.meta_path.insert(0, BlockQt())
 
         import drivers, kiosk, offline_cache
-        import drivers.pcsc.service, kiosk.cli, kiosk.core, kiosk.sync
+        import drivers.pcsc.service, kiosk.core, kiosk.sync, kiosk_cli.main
         from drivers.channel import CardChannel
         from drivers.simulated.ssc_card import EmulatedSocialSecurityCard, SocialSecurityCardData
         from drivers.ssc_profile import SocialSecurityCardProfile

@@ -145,7 +145,7 @@ def test_dates_are_offered_as_buttons_on_working_days_only():
 
 
 def test_amounts_and_tracking_numbers_are_checked_at_the_keypad():
-    from kiosk.submission import tracking_number_maker
+    from kiosk.tracking import tracking_number_maker
 
     young = Identity(
         name="李国强", id_number="445281198107081310", sex="1", birth_date=dt.date(1981, 7, 8)

@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
-from kiosk.submission import tracking_number_maker
 from kiosk.sync import SyncEngine
+from kiosk.tracking import tracking_number_maker
 from offline_cache import SubmissionQueue, declare_first_store, open_store
 from tests.helpers.backend import DEV_TOKEN, free_port
 from tests.helpers.waiting import wait_for

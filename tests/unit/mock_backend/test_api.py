@@ -1,10 +1,14 @@
 """The mock backend over real HTTP (uvicorn in its own process)."""
 
+import json
 import uuid
 
 import requests
 
+from kiosk.catalog import shipped_catalog_text
+from mock_backend import create_app
 from tests.helpers.backend import AUTH, BackendProcess, auth
+from tests.unit.mock_backend.asgi import request
 
 
 def body(**changes):
@@ -127,6 +131,17 @@ def test_catalog_has_an_etag_and_answers_304_when_unchanged(backend):
         timeout=5,
     )
     assert again.status_code == 304
+
+
+def test_kiosk_backend_serves_the_shipped_catalog_unless_given_one(backend):
+    """The backend imports nothing of the kiosk: `kiosk backend` hands it the file."""
+    served = requests.get(backend.url + "/api/v1/catalog", headers=AUTH, timeout=5)
+    assert served.json() == json.loads(shipped_catalog_text())
+
+
+def test_an_app_made_without_a_catalog_says_so_with_a_404():
+    answer = request(create_app(), "GET", "/api/v1/catalog", headers=AUTH)
+    assert answer.status == 404 and answer.json()["error"] == "no_catalog"
 
 
 def test_usage_events_refuse_unknown_fields_so_no_personal_data_slips_in(backend):

@@ -19,7 +19,7 @@ EXPECTED = {
     "create_submissions_batch": {200, 400, 401, 413, 422},
     "get_submission_status": {200, 401, 404, 413, 422},
     "get_kiosk": {200, 401, 413},
-    "get_catalog": {200, 304, 401, 413, 503},
+    "get_catalog": {200, 304, 401, 404, 413, 503},
     "post_usage_events": {200, 400, 401, 413, 422},
     "post_verification": {200, 400, 401, 413, 422},
     "tracking_page": {200, 404, 413},
@@ -129,14 +129,16 @@ def answers_to_check(spec, tmp_path):
     yield "get_submission_status", 404, request(app, "GET", unknown, headers=AUTH)
     yield "get_submission_status", 422, request(app, "GET", f"{post}/123", headers=AUTH)
     yield "get_kiosk", 200, request(app, "GET", "/api/v1/kiosk", headers=AUTH)
-    first = request(app, "GET", "/api/v1/catalog", headers=AUTH)
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{"catalog_version": 1, "services": []}', encoding="utf-8")
+    serving = create_app(catalog_path=catalog)
+    first = request(serving, "GET", "/api/v1/catalog", headers=AUTH)
     yield "get_catalog", 200, first
     same = {**AUTH, "If-None-Match": first.headers["etag"]}
-    yield "get_catalog", 304, request(app, "GET", "/api/v1/catalog", headers=same)
-    catalog = tmp_path / "catalog.json"
+    yield "get_catalog", 304, request(serving, "GET", "/api/v1/catalog", headers=same)
+    yield "get_catalog", 404, request(app, "GET", "/api/v1/catalog", headers=AUTH)  # none given
     catalog.write_text("{broken", encoding="utf-8")
-    broken = create_app(catalog_path=catalog)
-    yield "get_catalog", 503, request(broken, "GET", "/api/v1/catalog", headers=AUTH)
+    yield "get_catalog", 503, request(serving, "GET", "/api/v1/catalog", headers=AUTH)
     event = {"event_id": str(uuid.uuid4()), "type": "step.shown", "at": "2026-11-21T10:00:00Z"}
     events = {"events": [event]}
     yield (

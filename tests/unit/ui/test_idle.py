@@ -13,7 +13,7 @@ from ui.tour import ELDER
 def test_idle_warns_with_a_countdown_continue_keeps_the_answers_then_it_wipes(qtbot, tmp_path):
     core, window = make_window(qtbot, tmp_path)
     # Shorter than any kiosk.toml may set (30 s minimum): the staff setting, patched.
-    core.settings.idle_timeout_s = lambda default: 0.4
+    core.idle_timeout_s = lambda: 0.4
     window.idle_countdown_s = 2  # the shipped countdown is 30 s (tested in test_accessibility)
     insert_card_event(core, ELDER)
     choose_service(qtbot, window, "pension_certification")
@@ -39,7 +39,7 @@ def test_idle_warns_with_a_countdown_continue_keeps_the_answers_then_it_wipes(qt
 def test_taps_keep_the_session_alive_and_the_attract_screen_never_times_out(qtbot, tmp_path):
     core, window = make_window(qtbot, tmp_path)
     # Shorter than any kiosk.toml may set (30 s minimum): the staff setting, patched.
-    core.settings.idle_timeout_s = lambda default: 0.6
+    core.idle_timeout_s = lambda: 0.6
     window.idle_countdown_s = 2
     qtbot.wait(900)
     assert window.stack.currentWidget() is window.attract

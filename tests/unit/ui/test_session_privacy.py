@@ -72,7 +72,7 @@ def end_by_card_removal_at_the_receipt(qtbot, window, core):
 
 
 def end_by_idle_timeout(qtbot, window, core):
-    window._idle_warning()
+    window.idle_guard.warn()
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.message, timeout=5000)
 
 

@@ -174,8 +174,9 @@ def test_the_receipt_prints_to_pdf_when_there_is_no_printer(qtbot, tmp_path):
     run = core.choose_service("pension_certification")
     for answer in (True, True, "13812345678"):
         run.answer(answer)
-    receipt = core.submit(run)
-    window._show_receipt(run, receipt)
+    outcome = core.finish(run)
+    receipt = outcome.receipt
+    window.show_outcome(outcome)
     tap(qtbot, window, "receipt_print")
     qtbot.waitUntil(lambda: "已打印" in window.receipt.print_button.text(), timeout=5000)
     pdf = tmp_path / "receipts" / f"receipt-{receipt.tracking_number}.pdf"

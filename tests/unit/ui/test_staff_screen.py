@@ -5,7 +5,7 @@ import time
 import uuid
 
 from drivers.pcsc.service import CardIdentified
-from kiosk.submission import tracking_number_maker
+from kiosk.tracking import tracking_number_maker
 from tests.helpers import kiosk_ui
 from tests.helpers.backend import free_port
 from tests.helpers.cards import WANG_YAN
@@ -77,7 +77,7 @@ def test_a_full_queue_sends_the_villager_to_the_counter_and_alerts_staff(qtbot, 
     enqueue(core, 1)
     now = time.monotonic()
     # The card layer is exercised on real pcscd in tests/e2e; here the event is enough.
-    core._on_card_event(CardIdentified("Virtual PCD 00 00", identity_of(*WANG_YAN), now, now, 9))
+    core.present_card(CardIdentified("Virtual PCD 00 00", identity_of(*WANG_YAN), now, now, 9))
     choose_service(qtbot, window, "pension_certification")
     tap(qtbot, window, "answer_yes")
     tap(qtbot, window, "answer_yes")

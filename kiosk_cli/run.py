@@ -1,0 +1,98 @@
+"""`kiosk run` and `kiosk screenshots`: the only commands that show Qt, so the only module
+of the CLI that imports ui/ (inside the commands: the others never load PySide6)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from kiosk_cli.configuration import load_config
+from kiosk_cli.exit_codes import EXIT_OK
+
+DEMO_STAFF_PIN = "246810"  # only ever set by `kiosk run --demo` on a store without a PIN
+
+
+def _backend_up(url: str) -> bool:
+    try:
+        return requests.get(url.rstrip("/") + "/healthz", timeout=0.5).ok
+    except requests.RequestException:
+        return False
+
+
+def _start_demo_parts(data_dir: Path, backend_url: str, children: list[subprocess.Popen]) -> None:
+    """pcscd (when root) and the mock backend (as `kiosk backend`), unless already up.
+    Each child goes into `children` as it starts, so a failure half-way still stops
+    whatever did start."""
+    from drivers.pcsc import pcscd
+
+    if not pcscd.pcscd_running():
+        if os.geteuid() == 0:
+            try:
+                children.append(pcscd.start_pcscd())
+                print("started pcscd --foreground")
+            except (OSError, RuntimeError, TimeoutError) as error:
+                print(f"pcscd could not start ({error}); running without cards")
+        else:
+            print("pcscd is not running and we are not root: running without cards")
+    if not _backend_up(backend_url):
+        port = backend_url.rsplit(":", 1)[-1].split("/")[0]
+        command = ["-m", "kiosk_cli", "--data-dir", str(data_dir), "backend", "--port", port]
+        children.append(subprocess.Popen([sys.executable, *command]))
+        for _ in range(100):
+            if _backend_up(backend_url):
+                break
+            time.sleep(0.1)
+        print(f"mock backend on {backend_url}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    children: list[subprocess.Popen] = []
+    try:
+        if args.demo:
+            _start_demo_parts(config.data_dir, config.backend_url, children)
+        from kiosk.core import KioskCore
+        from ui.app import run_window
+
+        core = KioskCore(config)
+        if args.demo and not core.pin.is_set:
+            core.pin.set_pin(DEMO_STAFF_PIN)
+            print(f"demo: staff PIN set to {DEMO_STAFF_PIN} (five taps top-left, then the PIN)")
+        return run_window(core, demo=args.demo, fullscreen=args.fullscreen)
+    finally:
+        for child in reversed(children):
+            child.terminate()
+            child.wait(5)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui.screenshots import render_all
+
+    for path in render_all(Path(args.out)):
+        print(path)
+    return EXIT_OK
+
+
+def register_run(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="start the kiosk window")
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="also start pcscd and the mock backend, and show simulated-card buttons",
+    )
+    run.add_argument("--fullscreen", action="store_true")
+    run.add_argument("--backend-url")
+    run.set_defaults(func=cmd_run)
+
+
+def register_screenshots(commands: argparse._SubParsersAction) -> None:
+    shots = commands.add_parser("screenshots", help="render every screen to PNG")
+    shots.add_argument("--out", required=True)
+    shots.set_defaults(func=cmd_screenshots)
