@@ -139,8 +139,10 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        # By OS thread id, not threading.local: a thread Python did not start (Qt's worker
+        # pool) gets a fresh thread state, and so fresh locals, on every call into Python;
+        # a connection per call leaked ~400 KB a villager session (benchmarks/ui.py).
+        self._by_thread: dict[int, sqlite3.Connection] = {}
         self._connections_lock = threading.Lock()
         self._closed = False
         # Writers of this process queue here rather than in SQLite's busy handler, which
@@ -156,15 +158,23 @@ class Store:
     # -- connections ----------------------------------------------------------------------
 
     def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        ident = threading.get_ident()
+        conn = self._by_thread.get(ident)
         if conn is None:
             if self._closed:
                 raise StoreError("the store is closed")
+            threading.current_thread()  # registers a thread Python did not start as alive
             conn = _connect(self.path)
-            self._local.conn = conn
             with self._connections_lock:
-                self._connections.append(conn)
+                self._close_connections_of_ended_threads()
+                self._by_thread[ident] = conn
         return conn
+
+    def _close_connections_of_ended_threads(self) -> None:
+        alive = {thread.ident for thread in threading.enumerate()}
+        for ident in [i for i in self._by_thread if i not in alive]:
+            with contextlib.suppress(sqlite3.Error):
+                self._by_thread.pop(ident).close()
 
     def close(self) -> None:
         self._closed = True
@@ -172,11 +182,10 @@ class Store:
             os.close(self._lock_fd)  # releases the shared lock
             self._lock_fd = None
         with self._connections_lock:
-            connections, self._connections = self._connections, []
+            connections, self._by_thread = list(self._by_thread.values()), {}
         for conn in connections:
             with contextlib.suppress(sqlite3.Error):
                 conn.close()
-        self._local = threading.local()
 
     # -- statements -----------------------------------------------------------------------
 

@@ -23,6 +23,9 @@ def _worker_pool() -> QThreadPool:
     if _pool is None:
         _pool = QThreadPool()
         _pool.setMaxThreadCount(1)
+        # One worker thread for the life of the kiosk: a new thread after every idle spell
+        # would open a new store connection each time.
+        _pool.setExpiryTimeout(-1)
     return _pool
 
 
