@@ -52,6 +52,7 @@ PROBE_INTERVAL_S = 5.0
 CLOCK_JUMP_S = 5.0  # wall and monotonic clocks disagreeing by more: the wall clock moved
 BEAT_EVERY_S = 2.0  # the loop's longest sleep between heartbeats
 WATCH_EVERY_S = 5.0
+HEARTBEAT_FILE_S = 20.0
 HOLD_META = "server_hold_until"
 
 
@@ -124,6 +125,8 @@ class SyncEngine:
         self._rows_may_be_in_flight = False
         self._last_problem = ""
         self.last_beat = monotonic()
+        self._beat_written = -HEARTBEAT_FILE_S
+        self._problem_written = ""
         self.restarts = 0
         self.offline = False  # the last round could not reach the backend
         self.last_success_at: dt.datetime | None = None
@@ -223,6 +226,12 @@ class SyncEngine:
         self.last_beat = self._monotonic()
         if self._heartbeat_path is None:
             return
+        # The file is for doctor (stale after >= 63 s): written every HEARTBEAT_FILE_S, not
+        # every beat, so years of beats do not wear a kiosk's SD card.
+        fresh = self.last_beat - self._beat_written < HEARTBEAT_FILE_S
+        if fresh and self.problem == self._problem_written:
+            return  # a new problem is written at once, the rest every HEARTBEAT_FILE_S
+        self._beat_written, self._problem_written = self.last_beat, self.problem
         record = {
             "pid": os.getpid(),
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -69,7 +69,7 @@ class StaffController(QObject):
         screen.show_services(services.services, services.disabled)
         screen.show_catalog_status(console.catalog_summary() + " " + self._catalog_outcome)
         screen.show_settings(console.settings(), self.window.speaker.voice.status)
-        screen.show_audit(console.audit_entries())
+        run_in_background(console.audit_entries, screen.show_audit, None, self)
         self.refresh_counts()
 
     def refresh_counts(self) -> None:

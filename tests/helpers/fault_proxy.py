@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
-import time
 
 import requests
 
@@ -49,12 +48,14 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._http = threading.local()
+        self._released = threading.Event()
 
     def start(self) -> FaultProxy:
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -110,7 +111,8 @@ class FaultProxy:
             self._answer(handler, 502, b"bad gateway", "text/plain")
             return
         if mode == "hold":
-            time.sleep(self.hold_s)  # stored at the backend; the kiosk gives up first
+            # Stored at the backend; the kiosk gives up first. stop() lets held answers go.
+            self._released.wait(self.hold_s)
         self._answer(
             handler,
             response.status_code,

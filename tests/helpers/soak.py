@@ -226,7 +226,7 @@ def run_soak(workdir: Path, duration_s: float, kiosks: int = 2, seed: int = 1) -
     try:
         for thread in threads:
             thread.start()
-        time.sleep(duration_s)
+        stop.wait(duration_s)  # the bad day; every thread watches `stop`
     finally:
         stop.set()
         for thread in threads:

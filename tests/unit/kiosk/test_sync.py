@@ -338,13 +338,22 @@ def test_the_probe_never_bypasses_retry_after(queue, misbehaving):
     5 s because the probe forced a sync."""
     Misbehaving.behaviour = {"status": 503, "headers": {"Retry-After": "600"}}
     enqueue(queue, 2)
-    worker = engine(queue, misbehaving, interval_s=1, retry_base_s=1)
+    held = []
+    worker = engine(
+        queue,
+        misbehaving,
+        interval_s=1,
+        retry_base_s=1,
+        on_finished=lambda report: report.held_s and held.append(report),
+    )
     worker.start()
     try:
         wait_for(lambda: Misbehaving.requests_seen >= 1, 10, "the first attempt")
+        assert not worker.offline  # a 503 is an answer: no reachability probe takes over
         worker.trigger()  # an enqueue's trigger
+        wait_for(lambda: len(held) >= 1, 10, "a round after the trigger")
         worker.trigger(force=True)  # staff's "sync now"
-        time.sleep(7)  # past the probe's 5 s
+        wait_for(lambda: len(held) >= 2, 10, "a round after sync now")
         assert Misbehaving.requests_seen == 1
         # Another process (kiosk sync --once) honours the same hold through the store.
         other = engine(queue, misbehaving).sync_once(force=True)
@@ -386,8 +395,8 @@ def test_a_hold_stored_under_a_clock_that_ran_ahead_ends_within_the_cap(queue, b
     enqueue(queue, 1)
     on_time = engine(queue, backend.url, retry_cap_s=4)
     assert 0 < on_time.sync_once().held_s <= 4
-    time.sleep(4.2)
-    assert on_time.sync_once().sent == 1
+    wait_for(lambda: on_time.sync_once().sent == 1, 8, "the hold to end within the cap")
+    assert queue.counts().sent == 1
 
 
 def test_a_full_disk_refuses_new_rows_and_sync_resumes_when_space_returns(tmp_path, backend):
