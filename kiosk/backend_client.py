@@ -34,6 +34,16 @@ class BackendClient:
         options.setdefault("timeout", self.timeout_s)
         return self.session.post(self.base_url + path, json=body, **options)
 
+    def close(self) -> None:
+        """Close pooled connections (the client stays usable: a later call reconnects)."""
+        self.session.close()
+
+    def __enter__(self) -> BackendClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def reachable(self, timeout_s: float = 2.0) -> bool:
         """The health probe: the backend answers at all (not that it takes our rows)."""
         try:

@@ -5,26 +5,21 @@ it as JSON Schema) plus cross-checks the schema cannot express: unique ids, rule
 name known fields, a review step at the end. Every problem is reported with its place,
 e.g. `services[3] (hotline_12345).steps[2].options: duplicate value 'road'`.
 
-`CatalogStore` keeps the active catalog in the data directory; a new one (import, pull
-from the backend) replaces it only after it validates, so the kiosk always runs on the
-last good catalog.
+The active catalog on disk, and how a new one replaces it: kiosk/catalog_keeper.py.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, ValidationError
+from pydantic.annotated_handlers import GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 from kiosk.text import Text
-
-log = logging.getLogger(__name__)
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 IDENTITY_FIELDS = ("identity.age", "identity.sex")
@@ -66,7 +61,9 @@ class Option(_Strict):
     label: TextModel
 
 
-class _StepBase(_Strict):
+class StepBase(_Strict):
+    """What every step has; a step kind's model adds `kind: Literal["<name>"]` and its own."""
+
     id: str = Field(pattern=ID_PATTERN)
     title: TextModel
     prompt: TextModel
@@ -74,83 +71,104 @@ class _StepBase(_Strict):
     show_if: Condition | None = None
 
 
-class _AnswerStep(_StepBase):
+class AnswerStep(StepBase):
+    """A step whose answer is recorded under `field` and shown on the review."""
+
     field: str = Field(pattern=ID_PATTERN)
     summary_label: TextModel
 
 
-class InfoStep(_StepBase):
+class InfoStep(StepBase):
     kind: Literal["info"]
     lines: list[TextModel] = []
 
 
-class IdentityConfirmStep(_StepBase):
+class IdentityConfirmStep(StepBase):
     kind: Literal["identity_confirm"]
     decline: TextModel
 
 
-class ConfirmStep(_AnswerStep):
+class ConfirmStep(AnswerStep):
     kind: Literal["confirm"]
     decline: TextModel
 
 
-class YesNoStep(_AnswerStep):
+class YesNoStep(AnswerStep):
     kind: Literal["yes_no"]
 
 
-class ChoiceStep(_AnswerStep):
+class ChoiceStep(AnswerStep):
     kind: Literal["choice"]
     options: list[Option] = Field(min_length=2, max_length=8)
 
 
-class KeypadStep(_AnswerStep):
+class KeypadStep(AnswerStep):
     kind: Literal["keypad"]
     format: Literal["mobile", "amount", "tracking_number"]
     min_value: int | None = Field(default=None, ge=0)
     max_value: int | None = Field(default=None, ge=0)
 
 
-class DateStep(_AnswerStep):
+class DateStep(AnswerStep):
     kind: Literal["date"]
     first_day_offset: int = Field(default=1, ge=0, le=30)
     days: int = Field(default=6, ge=1, le=12)
     skip_weekends: bool = True
 
 
-class PhrasesStep(_AnswerStep):
+class PhrasesStep(AnswerStep):
     kind: Literal["phrases"]
     phrases: list[Option] = Field(min_length=2, max_length=12)
     min_selected: int = Field(default=1, ge=0)
     max_selected: int = Field(default=3, ge=1)
 
 
-class ReviewStep(_StepBase):
+class ReviewStep(StepBase):
     kind: Literal["review"]
 
 
-StepModel = Annotated[
-    InfoStep
-    | IdentityConfirmStep
-    | ConfirmStep
-    | YesNoStep
-    | ChoiceStep
-    | KeypadStep
-    | DateStep
-    | PhrasesStep
-    | ReviewStep,
-    Field(discriminator="kind"),
-]
-STEP_KINDS = (
-    "info",
-    "identity_confirm",
-    "confirm",
-    "yes_no",
-    "choice",
-    "keypad",
-    "date",
-    "phrases",
-    "review",
-)
+# The step union is built from this table, not written out, so a kind registered in
+# kiosk/step_kinds.py (its one core place) is accepted here too. Seeded with the shipped
+# kinds: a catalog must validate without the flow loaded (`kiosk services validate`), and
+# the registry imports these models, so this module cannot import it (no cycles).
+_STEP_MODELS: dict[str, type[StepBase]] = {}
+
+
+def step_kind_of(model: type[StepBase]) -> str:
+    """The kind a step model declares in its `kind: Literal["<name>"]` field."""
+    field = model.model_fields.get("kind") if issubclass(model, StepBase) else None
+    names = get_args(field.annotation) if field else ()
+    if len(names) != 1:
+        raise TypeError(f"{model.__name__} is not a step model with kind: Literal['<name>']")
+    return names[0]
+
+
+def step_models() -> dict[str, type[StepBase]]:
+    """Every step kind the catalog accepts now and its model, shipped kinds first."""
+    return dict(_STEP_MODELS)
+
+
+def use_step_model(kind: str, model: type[StepBase] | None) -> None:
+    """Accept steps of `kind` as `model` (None: no more); kiosk.step_kinds registers."""
+    if model is None:
+        _STEP_MODELS.pop(kind, None)
+    else:
+        _STEP_MODELS[kind] = model
+    # Validators are compiled with the class; inner first, CatalogModel reuses ServiceModel's.
+    ServiceModel.model_rebuild(force=True)
+    CatalogModel.model_rebuild(force=True)
+
+
+def _step_union(_source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    # The tagged union `Field(discriminator="kind")` would make, from the table.
+    choices = {kind: handler.generate_schema(m) for kind, m in _STEP_MODELS.items()}
+    return core_schema.tagged_union_schema(choices, discriminator="kind")
+
+
+_SHIPPED_STEPS = (InfoStep, IdentityConfirmStep, ConfirmStep, YesNoStep, ChoiceStep)
+_SHIPPED_STEPS += (KeypadStep, DateStep, PhrasesStep, ReviewStep)
+_STEP_MODELS.update((step_kind_of(model), model) for model in _SHIPPED_STEPS)
+StepModel = Annotated[StepBase, GetPydanticSchema(_step_union)]
 
 
 class ServiceModel(_Strict):
@@ -163,6 +181,11 @@ class ServiceModel(_Strict):
         default=[], description="Everything to bring, told at once (一次性告知)"
     )
     next_steps: TextModel
+    needs_card: Literal["any", "social_security"] = Field(
+        "any",
+        description="`social_security`: the service works on the social security card "
+        "itself, so a villager who came with an ID card is told so before it starts",
+    )
     steps: list[StepModel] = Field(min_length=1, max_length=12)
 
 
@@ -215,14 +238,21 @@ def parse_catalog(data: Any) -> CatalogModel:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            # Discriminated unions add the tag to the location; drop it for readability.
-            location = tuple(k for k in item["loc"] if k not in STEP_KINDS)
+            location = _without_step_tags(item["loc"])
             problems.append(f"{_place(location, data)}: {item['msg']}")
         raise CatalogError(problems) from None
     problems = _cross_check(catalog)
     if problems:
         raise CatalogError(problems)
     return catalog
+
+
+def _without_step_tags(loc: tuple) -> tuple:
+    # The step union puts the kind right after `steps[i]`; only there (`phrases` is a field too).
+    for i in range(len(loc) - 2):
+        if loc[i] == "steps" and isinstance(loc[i + 1], int) and loc[i + 2] in _STEP_MODELS:
+            return loc[: i + 2] + loc[i + 3 :]
+    return loc
 
 
 def _cross_check(catalog: CatalogModel) -> list[str]:
@@ -234,7 +264,7 @@ def _cross_check(catalog: CatalogModel) -> list[str]:
             problems.append(f"{where}.id: duplicate service id '{service.id}'")
         seen_services.add(service.id)
         fields_so_far: set[str] = set()
-        all_fields = {s.field for s in service.steps if isinstance(s, _AnswerStep)}
+        all_fields = {s.field for s in service.steps if isinstance(s, AnswerStep)}
         seen_steps: set[str] = set()
         for t_index, step in enumerate(service.steps):
             at = f"{where}.steps[{t_index}] ({step.id})"
@@ -243,7 +273,7 @@ def _cross_check(catalog: CatalogModel) -> list[str]:
             seen_steps.add(step.id)
             if step.show_if is not None:
                 problems += _check_field(step.show_if.field, fields_so_far, f"{at}.show_if")
-            if isinstance(step, _AnswerStep):
+            if isinstance(step, AnswerStep):
                 if step.field in fields_so_far:
                     problems.append(f"{at}.field: '{step.field}' is already asked earlier")
                 fields_so_far.add(step.field)
@@ -309,58 +339,6 @@ def parse_catalog_text(raw: str | bytes, name: str = "catalog") -> CatalogModel:
 
 def shipped_catalog_text() -> str:
     return resources.files("kiosk").joinpath(SHIPPED_CATALOG).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class ActiveCatalog:
-    catalog: CatalogModel
-    source: str  # "shipped" or the path it was read from
-    problem: str = ""  # why a stored catalog could not be used, for staff
-
-
-class CatalogStore:
-    """The active catalog at `<data_dir>/catalog.json`, replaced only by a valid one."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / "catalog.json"
-        self.etag_path = Path(data_dir) / "catalog.etag"
-
-    def load(self) -> ActiveCatalog:
-        if self.path.exists():
-            try:
-                return ActiveCatalog(load_catalog_file(self.path), str(self.path))
-            except CatalogError as error:
-                # Written only after validation, so this is damage on disk: run on the
-                # shipped catalog and tell staff, rather than stop the kiosk.
-                log.error("stored catalog unusable, using the shipped one: %s", error)
-                return ActiveCatalog(
-                    parse_catalog_text(shipped_catalog_text()), "shipped", str(error)
-                )
-        return ActiveCatalog(parse_catalog_text(shipped_catalog_text()), "shipped")
-
-    def install(self, raw: str | bytes, etag: str | None = None) -> CatalogModel:
-        """Validate then atomically replace; on CatalogError nothing changes."""
-        catalog = parse_catalog_text(raw, "new catalog")
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        temporary = self.path.with_suffix(".json.tmp")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
-        if etag:
-            self.etag_path.write_text(etag, encoding="utf-8")
-        elif self.etag_path.exists():
-            self.etag_path.unlink()
-        return catalog
-
-    @property
-    def etag(self) -> str | None:
-        try:
-            return self.etag_path.read_text(encoding="utf-8").strip() or None
-        except OSError:
-            return None
 
 
 def catalog_json_schema() -> dict:

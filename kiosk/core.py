@@ -14,30 +14,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import requests
-
-from drivers.pcsc.service import (
+from drivers.events import (
     CardEvent,
     CardFailed,
     CardIdentified,
     CardInserted,
     CardLeft,
-    CardReaderService,
     ReadersChanged,
 )
-from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk import events, messages
 from kiosk.backend_client import BackendClient
-from kiosk.catalog import CatalogError, CatalogModel, CatalogStore, PolicyModel, ServiceModel
+from kiosk.card_desk import CardDesk, combined_status
+from kiosk.catalog import CatalogModel, PolicyModel, ServiceModel
+from kiosk.catalog_keeper import CatalogKeeper
 from kiosk.config import KioskConfig
-from kiosk.faults import crashpoint
-from kiosk.flow import FlowRun, check_eligibility, matching_policies
+from kiosk.crash_drill import crashpoint
+from kiosk.flow import FlowRun, check_card, check_eligibility, matching_policies
 from kiosk.journey import (
-    NOT_FOUND,
-    STATUS_TEXT,
     Outcome,
     ReceiptOutcome,
     StatusAnswer,
+    look_up_status,
     policies_result,
     status_result,
 )
@@ -49,6 +46,7 @@ from kiosk.staff_console import StaffConsole
 from kiosk.submission import Receipt, build_payload, enqueue_rating, enqueue_submission
 from kiosk.sync import SyncReport
 from kiosk.text import Text
+from kiosk.verification import verdict
 from offline_cache import QueueFull, QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -81,10 +79,7 @@ class KioskCore:
             self.audit.record("store_repaired", self.store.repair.summary[:500])
         self.pin = PinGuard(self.store, self.audit)
         self.settings = StaffSettings(self.store, self.audit, config)
-        self.catalog_store = CatalogStore(config.data_dir)
-        active = self.catalog_store.load()
-        self.catalog: CatalogModel = active.catalog
-        self._catalog_problem = active.problem
+        self.catalogs = CatalogKeeper(config.data_dir, self.audit)
         # Look-ups and catalog pulls run on the background worker: its own client.
         self.backend = BackendClient.from_config(config)
         self.staff = StaffConsole(self)
@@ -96,11 +91,7 @@ class KioskCore:
             on_problem=lambda detail: self._alert_staff(messages.SYNC_PROBLEM, detail),
             heartbeat=True,
         )
-        self.cards = CardReaderService(
-            SocialSecurityCardProfile(),
-            self._on_card_event,
-            read_timeout_s=config.card_read_timeout_s,
-        )
+        self.cards = CardDesk(config, self._on_card_event, self._on_reader_status)
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -135,8 +126,8 @@ class KioskCore:
             found.append(Problem(messages.NO_EPOCH, self.queue.refusal() or ""))
         if self.sync.problem:
             found.append(Problem(messages.SYNC_PROBLEM, self.sync.problem))
-        if self._catalog_problem:
-            found.append(Problem(messages.CATALOG_DAMAGED, self._catalog_problem))
+        if self.catalogs.problem:
+            found.append(Problem(messages.CATALOG_DAMAGED, self.catalogs.problem))
         return found
 
     def present_card(self, event: CardEvent) -> None:
@@ -145,8 +136,10 @@ class KioskCore:
         self._on_card_event(event)
 
     def stop(self) -> None:
+        """For good: the readers, the sync loop and the backend connections are let go."""
         self.cards.stop()
-        self.sync.stop()
+        self.sync.close()
+        self.backend.close()
         self.end_session("shutdown")
 
     # -- sessions -------------------------------------------------------------------------
@@ -160,6 +153,10 @@ class KioskCore:
     def session(self) -> Session | None:
         with self._lock:
             return self._session
+
+    @property
+    def catalog(self) -> CatalogModel:
+        return self.catalogs.catalog
 
     @property
     def terminal_mode(self) -> str:
@@ -183,6 +180,7 @@ class KioskCore:
                 raise RuntimeError("no session")
             service = next(s for s in self.menu() if s.id == service_id)
             if session.identity is not None:
+                check_card(service, session.identity)
                 check_eligibility(service, session.identity, today)
             session.answers.clear()
             self._run = FlowRun(service, session, today)
@@ -260,19 +258,7 @@ class KioskCore:
     def look_up_status(self, tracking_number: str) -> StatusAnswer:
         """The state of a submission: the backend's word when reachable, else this kiosk's
         own queue. Call off the GUI thread."""
-        local = self.queue.state_of(tracking_number)
-        try:
-            response = self.backend.get(f"/api/v1/submissions/{tracking_number}")
-            if response.status_code == 200:
-                status = str(response.json().get("status", "received"))
-                text = STATUS_TEXT.get(status, STATUS_TEXT["received"])
-                return StatusAnswer(True, text, f"backend: {status}")
-            backend = f"backend HTTP {response.status_code}"
-        except (requests.RequestException, ValueError) as error:
-            backend = f"backend unreachable: {type(error).__name__}"
-        if local is not None:
-            return StatusAnswer(True, STATUS_TEXT[local], f"local queue: {local}; {backend}")
-        return StatusAnswer(False, NOT_FOUND, backend)
+        return look_up_status(self.backend, self.queue.state_of(tracking_number), tracking_number)
 
     def rate(
         self, rated_service: str, tracking_number: str | None, level: int, reasons: list[str]
@@ -295,31 +281,12 @@ class KioskCore:
 
     def install_catalog(self, raw: str | bytes, etag: str | None = None) -> CatalogModel:
         """Validate and activate a catalog; CatalogError keeps the current one."""
-        try:
-            catalog = self.catalog_store.install(raw, etag)
-        except CatalogError as error:
-            self.audit.record("catalog_refused", "; ".join(error.problems)[:500])
-            raise
-        self.catalog = catalog
-        self._catalog_problem = ""
-        self.audit.record("catalog_installed", f"version {catalog.catalog_version}")
-        return catalog
+        return self.catalogs.install(raw, etag)
 
     def pull_catalog(self) -> str:
-        """Fetch the catalog from the backend (ETag). Returns "unchanged" or "installed";
-        raises CatalogError (kept the last good one) or requests.RequestException."""
-        headers = {}
-        if (etag := self.catalog_store.etag) and self.catalog_store.path.exists():
-            headers["If-None-Match"] = etag
-        response = self.backend.get("/api/v1/catalog", headers)
-        if response.status_code == 304:
-            self.audit.record("catalog_pull", "unchanged")
-            return "unchanged"
-        if response.status_code != 200:
-            self.audit.record("catalog_pull_failed", f"HTTP {response.status_code}")
-            raise CatalogError([f"backend answered HTTP {response.status_code}"])
-        self.install_catalog(response.content, response.headers.get("ETag"))
-        return "installed"
+        """ "unchanged" or "installed" from the backend; raises CatalogError (the last good
+        one kept) or requests.RequestException. Call off the GUI thread."""
+        return self.catalogs.pull(self.backend)
 
     def end_session(self, reason: str) -> None:
         with self._lock:
@@ -374,14 +341,8 @@ class KioskCore:
     # -- device thread --------------------------------------------------------------------
 
     def _on_card_event(self, event: CardEvent) -> None:
-        if isinstance(event, ReadersChanged):
-            status = events.ReaderStatusChanged(
-                event.state,
-                messages.reader_state(event.state),
-                event.detail or ", ".join(event.readers),
-            )
-            self.reader_status = status
-            self._emit(status)
+        if isinstance(event, ReadersChanged):  # one reader's state, from present_card
+            self._on_reader_status(combined_status({"social_security": event}))
         elif isinstance(event, CardInserted):
             if self._session is None:
                 self._emit(events.CardReading(event.reader))
@@ -401,13 +362,18 @@ class KioskCore:
             with self._lock:
                 ours = self._session is not None and self._session.reader == event.reader
             if ours:
-                self.end_session("card_removed")
+                self.end_session("card_left")
             else:
-                self._emit(events.CardWithdrawn(event.reader))
+                self._emit(events.CardLeftReader(event.reader))
+
+    def _on_reader_status(self, status: events.ReaderStatusChanged) -> None:
+        self.reader_status = status
+        self._emit(status)
 
     def _start_session(self, event: CardIdentified) -> None:
         if self.terminal_mode == "verifier":
-            self._verify(event)
+            # 验码: a big status at once; nothing is kept once it is shown.
+            self._emit(verdict(event.identity, dt.date.today()))
             return
         with self._lock:
             if self._session is not None:
@@ -423,17 +389,6 @@ class KioskCore:
         self._emit(
             events.SessionStarted(session, event.detected_at, event.identified_at, event.apdus_sent)
         )
-
-    def _verify(self, event: CardIdentified) -> None:
-        """验码: a big status at once; nothing is kept once it is shown."""
-        identity = event.identity
-        expiry = identity.card_expiry
-        if expiry is not None and expiry < dt.date.today():
-            message = messages.VERIFY_EXPIRED.format(date=expiry.isoformat())
-            valid, detail = False, "card expired"
-        else:
-            message, valid, detail = messages.VERIFY_VALID, True, "card valid"
-        self._emit(events.CardVerified(valid, message, identity.masked_name(), detail))
 
     def _on_sync_finished(self, report: SyncReport) -> None:
         counts = self.queue.counts()

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import requests
 
-from drivers.errors import CardError, NoCard
+from drivers.errors import CardError, CardNotResponding, NoCard, NoReader, ReaderBusy
 from drivers.pcsc.context import PcscContext
 from drivers.pcsc.service import read_first_card_within
+from drivers.sam import probe_reader
+from drivers.sam.protocol import ANSWER_TIMEOUT_S
 from drivers.ssc_profile import SocialSecurityCardProfile
+from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.outbox import heartbeat_path
 from offline_cache import SCHEMA_VERSION, KeyProblem, Store
@@ -39,7 +42,7 @@ def check_pcsc(card_read_timeout_s: float = 3.0) -> list[Check]:
                 "pcscd running",
                 False,
                 str(error),
-                "start it as root: pcscd --foreground &  (Debian package: pcscd)",
+                error.fix,
             ),
         ]
     try:
@@ -57,7 +60,7 @@ def check_pcsc(card_read_timeout_s: float = 3.0) -> list[Check]:
                 "card reader",
                 False,
                 detail or "pcscd lists no reader",
-                "plug the reader in (USB); for demos install vsmartcard-vpcd",
+                NoReader.fix,
             )
         )
         return checks
@@ -74,7 +77,7 @@ def check_pcsc(card_read_timeout_s: float = 3.0) -> list[Check]:
                 "card readable",
                 False,
                 f"{error.kind}: {error}",
-                "try another card; if every card fails, replace the reader",
+                error.fix,
             )
         )
     else:
@@ -84,9 +87,70 @@ def check_pcsc(card_read_timeout_s: float = 3.0) -> list[Check]:
     return checks
 
 
+ID_CARD_READER = "ID-card reader"
+ID_CARD_SAM = "ID-card SAM"
+
+
+def check_id_card_reader(config: KioskConfig, timeout_s: float = ANSWER_TIMEOUT_S) -> list[Check]:
+    """The SAM reader on `id_card_port` (issue 12): the port is there and can be opened,
+    then the SAM answers its status command and names itself (its id masked)."""
+    port = str(config.id_card_port)
+    if not port:
+        return [Check(ID_CARD_READER, True, "not configured (id_card_port)")]
+    try:
+        probe = probe_reader(port, config.id_card_baud, timeout_s)
+    except ReaderBusy as error:
+        # A running kiosk holds the port (exclusively, as it should): that is health.
+        running = _kiosk_running(config)
+        return [
+            Check(
+                ID_CARD_READER,
+                running,
+                f"{port}: in use by the running kiosk (stop it to probe the SAM)"
+                if running
+                else f"{port}: {error}",
+                "" if running else error.fix,
+            )
+        ]
+    except NoReader as error:
+        return [
+            Check(
+                ID_CARD_READER,
+                False,
+                str(error),
+                # NoReader.fix speaks of PC/SC readers and vpcd; this is the serial one.
+                f"plug the ID-card reader in (USB) and check id_card_port = {port} in "
+                "kiosk.toml (ls -l /dev/serial/by-id/); demo: kiosk card insert --kind "
+                "resident-id … prints the simulated reader's port",
+            )
+        ]
+    except CardError as error:  # the port opened, the SAM did not answer properly
+        fix = error.fix
+        if isinstance(error, CardNotResponding):  # silent or garbled: often the wrong speed
+            fix += f" Check that id_card_baud ({config.id_card_baud}) is the reader's speed."
+        return [
+            Check(ID_CARD_READER, True, f"{port}: present at {config.id_card_baud} baud"),
+            Check(ID_CARD_SAM, False, f"{error.kind}: {error}", fix),
+        ]
+    return [
+        Check(ID_CARD_READER, True, f"{port}: present at {config.id_card_baud} baud"),
+        Check(ID_CARD_SAM, True, f"answers its status command; SAM id {probe.sam_id_masked}"),
+    ]
+
+
+def _kiosk_running(config: KioskConfig) -> bool:
+    """The kiosk's sync loop heartbeat names the kiosk's pid (see check_sync_loop)."""
+    try:
+        pid = int(json.loads(heartbeat_path(config).read_text(encoding="utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return _process_alive(pid)
+
+
 def check_backend(config: KioskConfig) -> Check:
     try:
-        response = requests.get(config.backend_url.rstrip("/") + "/healthz", timeout=3)
+        with BackendClient.from_config(config) as client:
+            response = client.get("/healthz", timeout=3)
         ok = response.ok and response.headers.get("content-type", "").startswith("application/json")
         detail = f"{config.backend_url}: HTTP {response.status_code}"
     except requests.RequestException as error:
@@ -299,6 +363,7 @@ def run_checks(config: KioskConfig) -> list[Check]:
         *check_store_and_key(config),
         check_sync_loop(config),
         *check_pcsc(config.card_read_timeout_s),
+        *check_id_card_reader(config),
         check_backend(config),
         check_disk(config),
         check_fonts(),

@@ -36,11 +36,11 @@ class SessionStarted:
 
 @dataclass(frozen=True)
 class SessionEnded:
-    reason: str  # card_removed | finished | declined | home | refused | idle | shutdown
+    reason: str  # card_left | finished | declined | home | refused | idle | shutdown
 
 
 @dataclass(frozen=True)
-class CardWithdrawn:
+class CardLeftReader:
     """A card left a reader while no session was running on it (e.g. after a problem)."""
 
     reader: str
@@ -96,7 +96,7 @@ CoreEvent = (
     | CardReading
     | SessionStarted
     | SessionEnded
-    | CardWithdrawn
+    | CardLeftReader
     | CardProblem
     | Notice
     | SyncFinished

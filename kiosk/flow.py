@@ -3,105 +3,39 @@
 Headless and Qt-free. `ui/` renders whatever step `FlowRun.current` is, generically by its
 `kind`; every answer comes back through `FlowRun.answer`, which validates it, applies the
 service's rules and moves on. Steps with `show_if` appear only when their condition holds.
+What is particular to a kind (its validation, how the review shows its answer) is that
+kind's entry in `kiosk/step_kinds.py`; this module is the flow: order, visibility, back,
+rules and the review.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from drivers.identity import Identity, mask_phone
+from drivers.identity import SOCIAL_SECURITY, Identity
+from kiosk import messages, step_kinds
 from kiosk.catalog import (
-    ChoiceStep,
     Condition,
-    ConfirmStep,
-    DateStep,
     IdentityConfirmStep,
     InfoStep,
-    KeypadStep,
-    PhrasesStep,
     PolicyModel,
     ReviewStep,
     Rule,
     ServiceModel,
     TextModel,
-    YesNoStep,
 )
 from kiosk.session import Session
+from kiosk.step_kinds import FlowDeclined, InvalidAnswer, full_date_text
+
+# Re-exported: ui/tour.py and kiosk/simulate.py take it from the flow.
+from kiosk.step_kinds import offered_dates as offered_dates
 from kiosk.text import Text
-from kiosk.tracking import group_digits, luhn_valid
 
 Service = ServiceModel
 
 
-class InvalidAnswer(Exception):
-    """The answer cannot be taken; the villager stays on the step and reads `message`."""
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(message.en)
-        self.message = message
-
-
-class FlowDeclined(Exception):
-    """The villager said no to something the service cannot go on without."""
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(message.en)
-        self.message = message
-
-
 class NotEligible(FlowDeclined):
     """A rule of the service does not hold; `message` says why and, if known, from when."""
-
-
-MOBILE_PATTERN = re.compile(r"^1[3-9][0-9]{9}$")
-TRACKING_PATTERN = re.compile(r"^[0-9]{15}$")
-WEEKDAYS = (
-    Text("星期一", "Monday"),
-    Text("星期二", "Tuesday"),
-    Text("星期三", "Wednesday"),
-    Text("星期四", "Thursday"),
-    Text("星期五", "Friday"),
-    Text("星期六", "Saturday"),
-    Text("星期日", "Sunday"),
-)
-MONTHS_EN = "January February March April May June July August September October November December"
-YES, NO = Text("是", "Yes"), Text("否", "No")
-CONFIRMED = Text("✔ 已确认", "✔ Confirmed")
-
-
-def date_text(day: dt.date) -> Text:
-    month_en = MONTHS_EN.split()[day.month - 1]
-    weekday = WEEKDAYS[day.weekday()]
-    return Text(f"{day.month}月{day.day}日 {weekday.zh}", f"{weekday.en}, {day.day} {month_en}")
-
-
-def full_date_text(day: dt.date) -> Text:
-    month_en = MONTHS_EN.split()[day.month - 1]
-    return Text(f"{day.year}年{day.month}月{day.day}日", f"{day.day} {month_en} {day.year}")
-
-
-def offered_dates(step: DateStep, today: dt.date) -> list[dt.date]:
-    """The days a date step offers as buttons: no typing, no calendar widget."""
-    days: list[dt.date] = []
-    day = today + dt.timedelta(days=step.first_day_offset)
-    while len(days) < step.days:
-        if not (step.skip_weekends and day.weekday() >= 5):
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
-
-
-def keypad_length(step: KeypadStep) -> int:
-    if step.format == "mobile":
-        return 11
-    if step.format == "tracking_number":
-        return 15
-    return len(str(step.max_value or 99999))
-
-
-def format_amount(value: str) -> Text:
-    return Text(f"{int(value)} 元", f"{int(value)} yuan")
 
 
 # -- rules --------------------------------------------------------------------------------
@@ -163,6 +97,12 @@ def refusal(rule: Rule, identity: Identity) -> Text:
         text.en.format(eligible_from=shown.en),
         text.yue.format(eligible_from=shown.zh) if text.yue else None,
     )
+
+
+def check_card(service: ServiceModel, identity: Identity) -> None:
+    """A service on the social security card itself cannot start from an ID card."""
+    if service.needs_card == "social_security" and identity.card_kind != SOCIAL_SECURITY:
+        raise NotEligible(messages.NEEDS_SOCIAL_SECURITY_CARD)
 
 
 def check_eligibility(service: ServiceModel, identity: Identity, today: dt.date) -> None:
@@ -267,73 +207,11 @@ class FlowRun:
             self._skip_hidden(forward=True)
 
     def _validated(self, step, value: object) -> object:
-        if isinstance(step, InfoStep):
-            return None
-        if isinstance(step, IdentityConfirmStep | ConfirmStep):
-            if value is not True:
-                raise FlowDeclined(step.decline.text())
-            return True
-        if isinstance(step, YesNoStep):
-            if not isinstance(value, bool):
-                raise InvalidAnswer(Text("请按“是”或“否”。", "Please press Yes or No."))
-            return value
-        if isinstance(step, ChoiceStep):
-            if value not in {o.value for o in step.options}:
-                raise InvalidAnswer(Text("请选择一项。", "Please choose one."))
-            return value
-        if isinstance(step, KeypadStep):
-            return self._validated_digits(step, str(value))
-        if isinstance(step, DateStep):
-            allowed = {d.isoformat() for d in offered_dates(step, self.today)}
-            if value not in allowed:
-                raise InvalidAnswer(Text("请选择一个日期。", "Please choose a day."))
-            return value
-        if isinstance(step, PhrasesStep):
-            chosen = list(value) if isinstance(value, list | tuple) else []
-            known = [p.value for p in step.phrases]
-            if any(c not in known for c in chosen) or len(set(chosen)) != len(chosen):
-                raise InvalidAnswer(Text("请从列出的选项中选择。", "Please pick from the list."))
-            if not step.min_selected <= len(chosen) <= step.max_selected:
-                raise InvalidAnswer(
-                    Text(
-                        f"请选择 {step.min_selected} 到 {step.max_selected} 项。",
-                        f"Please pick {step.min_selected} to {step.max_selected}.",
-                    )
-                )
-            return sorted(chosen, key=known.index)
-        if isinstance(step, ReviewStep):
-            raise InvalidAnswer(Text("请按“确认提交”。", "Please press Submit."))
-        raise InvalidAnswer(Text("无法处理此步骤。", "This step cannot be answered."))
-
-    def _validated_digits(self, step: KeypadStep, text: str) -> str:
-        if step.format == "mobile" and not MOBILE_PATTERN.match(text):
-            raise InvalidAnswer(
-                Text(
-                    "请输入 11 位手机号码,以 1 开头。",
-                    "Please enter an 11-digit mobile number starting with 1.",
-                )
-            )
-        if step.format == "tracking_number" and not (
-            TRACKING_PATTERN.match(text) and luhn_valid(text)
-        ):
-            raise InvalidAnswer(
-                Text(
-                    "办件编号有误,请对照回执上的 15 位数字重新输入。",
-                    "That tracking number is not right. Please check the 15 digits on your "
-                    "receipt.",
-                )
-            )
-        if step.format == "amount":
-            low, high = step.min_value or 0, step.max_value or 0
-            if not text.isdigit() or not low <= int(text) <= high:
-                raise InvalidAnswer(
-                    Text(
-                        f"请输入 {low} 到 {high} 之间的金额(元)。",
-                        f"Please enter an amount from {low} to {high} yuan.",
-                    )
-                )
-            return str(int(text))
-        return text
+        # Each kind validates its own answers (kiosk/step_kinds.py).
+        kind = step_kinds.lookup(step.kind)
+        if kind is None:
+            raise InvalidAnswer(Text("无法处理此步骤。", "This step cannot be answered."))
+        return kind.validate(step, value, self)
 
     def back(self) -> bool:
         """One visible step back; False when already at the first step."""
@@ -351,24 +229,9 @@ class FlowRun:
         return {k: v for k, v in self.session.answers.items() if k in fields}
 
     def display_value(self, step, value: object) -> Text:
-        if isinstance(step, ConfirmStep):
-            return CONFIRMED
-        if isinstance(step, YesNoStep):
-            return YES if value else NO
-        if isinstance(step, ChoiceStep):
-            return next(o.label.text() for o in step.options if o.value == value)
-        if isinstance(step, PhrasesStep):
-            labels = [p.label.text() for p in step.phrases if p.value in (value or [])]
-            return Text.join(labels) if labels else Text("(未选)", "(none)")
-        if isinstance(step, DateStep):
-            return date_text(dt.date.fromisoformat(str(value)))
-        if isinstance(step, KeypadStep):
-            if step.format == "mobile":
-                return Text(mask_phone(str(value)), mask_phone(str(value)))
-            if step.format == "amount":
-                return format_amount(str(value))
-            return Text(group_digits(str(value)), group_digits(str(value)))
-        return Text(str(value), str(value))
+        """The answer as the review shows it, as its kind words it (private data masked)."""
+        kind = step_kinds.lookup(step.kind)
+        return kind.display(step, value) if kind else step_kinds.plain_text(step, value)
 
     def summary(self) -> list[tuple[Text, Text]]:
         """The review lines: what will be submitted, with private data masked."""

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import requests
+
+from kiosk.backend_client import BackendClient
 from kiosk.catalog import PolicyModel, ServiceModel
 from kiosk.submission import Receipt
 from kiosk.text import Text
 from kiosk.tracking import group_digits
 
+TRACKING_NUMBER = Text("办件编号:{n}", "Tracking number: {n}")  # receipt and look-up alike
 STATUS_TEXT = {
     "pending": Text("已在本机登记,等待联网上报。", "Registered here; waiting to be sent."),
     "in_flight": Text("正在上报。", "Being sent now."),
@@ -60,7 +64,7 @@ Outcome = ReceiptOutcome | ResultOutcome
 
 def status_result(tracking_number: str, answer: StatusAnswer) -> ResultOutcome:
     heading = Text("办理进度", "Progress") if answer.found else Text("未找到", "Not found")
-    number = Text("办件编号:{n}", "Tracking number: {n}").format(n=group_digits(tracking_number))
+    number = TRACKING_NUMBER.format(n=group_digits(tracking_number))
     return ResultOutcome(heading, [number, answer.message])
 
 
@@ -75,3 +79,20 @@ def policies_result(service: ServiceModel, policies: list[PolicyModel]) -> Resul
         lines = []
     lines.append(service.next_steps.text())
     return ResultOutcome(heading, lines)
+
+
+def look_up_status(backend: BackendClient, local: str | None, tracking_number: str) -> StatusAnswer:
+    """办事进度查询: the backend's word when it answers, else `local` (this kiosk's own
+    queue state for the number), else not found."""
+    try:
+        response = backend.get(f"/api/v1/submissions/{tracking_number}")
+        if response.status_code == 200:
+            status = str(response.json().get("status", "received"))
+            text = STATUS_TEXT.get(status, STATUS_TEXT["received"])
+            return StatusAnswer(True, text, f"backend: {status}")
+        backend_said = f"backend HTTP {response.status_code}"
+    except (requests.RequestException, ValueError) as error:
+        backend_said = f"backend unreachable: {type(error).__name__}"
+    if local is not None:
+        return StatusAnswer(True, STATUS_TEXT[local], f"local queue: {local}; {backend_said}")
+    return StatusAnswer(False, NOT_FOUND, backend_said)

@@ -31,6 +31,21 @@ READER_STATE = {
 }
 
 
+READY_FOR = {  # which cards the kiosk can take now (kiosk/card_desk.py reader names)
+    ("social_security",): READER_STATE["ready"],
+    ("id_card",): Text("请将身份证放在读卡区", "Please place your ID card on the reader"),
+    ("social_security", "id_card"): Text(
+        "请插入社保卡,或将身份证放在读卡区",
+        "Please insert your social security card, or place your ID card on the reader",
+    ),
+}
+
+
+def ready_for(readers: tuple[str, ...]) -> Text:
+    """The ready prompt for the readers that work now (a reader we do not know: generic)."""
+    return READY_FOR.get(readers, READY_FOR[("social_security", "id_card")])
+
+
 def reader_state(state: str) -> Text:
     """A reader state the core does not know yet still gets a plain message."""
     return READER_STATE.get(state, READER_STATE["no_reader"])
@@ -71,6 +86,12 @@ SECOND_CARD_IGNORED = Text(
 def card_problem(kind: str) -> Text:
     return CARD_PROBLEM.get(kind, GENERIC_CARD_PROBLEM)
 
+
+NEEDS_SOCIAL_SECURITY_CARD = Text(
+    "这项业务要用社保卡本身办理。请取回身份证,插入社保卡后再选这项业务。",
+    "This service needs the social security card itself. Please take your ID card and "
+    "insert your social security card.",
+)
 
 QUEUE_FULL_VILLAGER = Text(
     "本机暂时不能受理新的业务,您的信息没有提交。请到窗口办理,工作人员会帮您。",

@@ -153,8 +153,8 @@ class PinGuard:
 
 class StaffSettings:
     """What staff choose: services offered and their order, and the terminal settings
-    declared in kiosk/config.py with a staff caption (mode, text size, language, idle
-    timeout, high contrast): one declaration gives the type, the allowed values, the
+    declared with a staff caption in kiosk/config_declarations.py (mode, text size,
+    language, idle timeout, high contrast): one declaration gives the type, the allowed values, the
     default (kiosk.toml's value until staff choose) and the staff screen's buttons. Every
     change is written through and audited.
 

@@ -40,6 +40,10 @@ class StaffConsole:
     def check_pin(self, pin: str) -> PinCheck:
         return self._core.pin.check(pin)
 
+    def set_pin(self, pin: str) -> None:
+        """Set or replace the staff PIN (recorded in the audit log)."""
+        self._core.pin.set_pin(pin)
+
     def logout(self) -> None:
         self._core.audit.record("logout")
 

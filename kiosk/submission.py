@@ -41,6 +41,7 @@ def build_payload(run: FlowRun, training: bool = False) -> dict:
             "sex": identity.sex,
             "birth_date": identity.birth_date.isoformat(),
             "card_number": identity.card_number,
+            "card_kind": identity.card_kind,  # which card the villager came with
         },
         "answers": run.answers(),
         "catalog_service": run.service.id,

@@ -4,29 +4,22 @@ Only an explicit acknowledgement (a JSON result naming our key) marks a row sent
 captive portal's `200 text/html` is a failure (offline-sync.md, 4). Permanent refusals of
 one item (403/409/422) quarantine that row instead of blocking the queue (5); everything
 else retries with capped exponential backoff and jitter, or after the server's
-Retry-After, keyed by the stored idempotency key (6). One sender at a time (7). Sync runs
-after each enqueue, on a timer, on staff's "sync now", and when a probe sees the backend
-come back (8). Sent rows are deleted after the retention period (10).
+Retry-After, keyed by the stored idempotency key (6; kiosk/retry_schedule.py). One sender
+at a time (7). Sync runs after each enqueue, on a timer, on staff's "sync now", and when a
+probe sees the backend come back (8). Sent rows are deleted after the retention period (10).
 
-What keeps it alive where kiosks live:
-- A round that raises anything is logged with its traceback, reported to staff through
-  `on_problem`, and the loop goes on after a backoff; rows it left in flight go back to
-  pending. A watchdog thread restarts the loop if it dies or stops beating.
-- The health probe only says the network is back: it ends waits that were only for the
-  network, never a Retry-After or the backoff after a server error. Retry-After holds
-  every path, staff's "sync now" included.
-- Waiting uses the monotonic clock; a wall-clock jump moves the stored retry times with
-  it, and no stored wait is ever longer than the longest one we set.
+The engine is a `SyncLoop` (kiosk/sync_loop.py: the `sync` thread, its watchdog and
+heartbeat, a round that raises logged and reported to staff). Here: what one round does.
+The health probe only says the network is back: it ends waits that were only for the
+network, never a Retry-After or the backoff after a server error. Retry-After holds every
+path, staff's "sync now" included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import logging
-import os
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +31,9 @@ import requests
 import urllib3
 
 from kiosk.backend_client import BackendClient
-from kiosk.faults import crashpoint
+from kiosk.crash_drill import crashpoint
+from kiosk.retry_schedule import RetrySchedule, retry_after
+from kiosk.sync_loop import BEAT_EVERY_S, SyncLoop
 from offline_cache import QueuedSubmission, SubmissionQueue
 
 log = logging.getLogger(__name__)
@@ -49,11 +44,6 @@ PERMANENT_ITEM_STATUSES = {400, 403, 404, 409, 410, 422}
 # hold the others back.
 SPLIT_BATCH_STATUSES = {400, 413, 422}
 PROBE_INTERVAL_S = 5.0
-CLOCK_JUMP_S = 5.0  # wall and monotonic clocks disagreeing by more: the wall clock moved
-BEAT_EVERY_S = 2.0  # the loop's longest sleep between heartbeats
-WATCH_EVERY_S = 5.0
-HEARTBEAT_FILE_S = 20.0
-HOLD_META = "server_hold_until"
 
 
 @dataclass
@@ -70,7 +60,10 @@ class SyncReport:
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-class SyncEngine:
+class SyncEngine(SyncLoop):
+    """Sends one store's outbox to one backend: `sync_once()` here, or `start()` for the
+    `sync` thread (SyncLoop)."""
+
     def __init__(
         self,
         queue: SubmissionQueue,
@@ -91,175 +84,59 @@ class SyncEngine:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(on_problem=on_problem, heartbeat_path=heartbeat_path, monotonic=monotonic)
         self._queue = queue
-        self._base = backend_url.rstrip("/")
         # A Retry-After binds every sender of this store to that backend, `kiosk sync
         # --once` in another process included; it is kept in the store per backend.
-        self._hold_key = f"{HOLD_META} {self._base}"
+        self._schedule = RetrySchedule(
+            queue,
+            backend_url,
+            retry_base_s=retry_base_s,
+            retry_cap_s=retry_cap_s,
+            clock=clock,
+            monotonic=monotonic,
+        )
         self._kiosk_id = kiosk_id
         self._timeout_s = timeout_s
-        self._retry_base_s = retry_base_s
-        self._retry_cap_s = retry_cap_s
         self._interval_s = interval_s
         self._retention = dt.timedelta(days=retention_days)
         self._batch_size = batch_size
         self._on_finished = on_finished
         self._on_progress = on_progress
-        self._on_problem = on_problem
-        self._heartbeat_path = heartbeat_path
         self._clock = clock
-        self._monotonic = monotonic
         self._http = BackendClient(backend_url, token, timeout_s)
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-claim")
         self._sending = threading.Lock()  # one sender at a time (guarantee 7)
-        self._wake = threading.Event()
-        self._force = False
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._watchdog: threading.Thread | None = None
-        self._generation = 0
-        self._anchor = (clock(), monotonic())
-        self._hold_until_monotonic = 0.0
-        self._round_failures = 0
         self._busy_since = monotonic()
         self._rows_may_be_in_flight = False
-        self._last_problem = ""
-        self.last_beat = monotonic()
-        self._beat_written = -HEARTBEAT_FILE_S
-        self._problem_written = ""
-        self.restarts = 0
         self.offline = False  # the last round could not reach the backend
-        self.last_success_at: dt.datetime | None = None
-        self.problem = ""  # the last round's unexpected failure, "" once a round succeeds
 
-    # -- the background worker ------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the loop (if started) and let go of its connections and claim thread."""
+        self.stop()
+        self._http.close()
+        self._prefetch.shutdown(wait=True)
 
-    def start(self) -> None:
-        self._stopping.clear()
-        self._start_loop()
-        self._watchdog = threading.Thread(target=self._watch, name="sync-watchdog", daemon=True)
-        self._watchdog.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        for thread in (self._thread, self._watchdog):
-            if thread is not None:
-                thread.join(timeout)
-        self._thread = self._watchdog = None
-
-    @property
-    def alive(self) -> bool:
-        """The loop thread runs and has beaten recently."""
-        thread = self._thread
-        return (
-            thread is not None
-            and thread.is_alive()
-            and self._monotonic() - self.last_beat < self._stall_after_s()
-        )
-
-    def trigger(self, force: bool = False) -> None:
-        """Ask the worker to sync now (after an enqueue, or staff's "sync now")."""
-        self._force = self._force or force
-        self._wake.set()
-
-    def _start_loop(self) -> None:
-        self._generation += 1
-        self.last_beat = self._monotonic()
-        self._thread = threading.Thread(
-            target=self._run, args=(self._generation,), name="sync", daemon=True
-        )
-        self._thread.start()
+    # -- the loop's round -----------------------------------------------------------------
 
     def _stall_after_s(self) -> float:
         # One request may take timeout_s (connect, then read); a round sends batches one
         # after another and beats between them.
         return 3 * self._timeout_s + 60.0
 
-    def _watch(self) -> None:
-        """Restart the loop if it died or stopped beating (ODK Collect #4513: auto-send
-        stuck until a reboot)."""
-        while not self._stopping.wait(WATCH_EVERY_S):
-            thread = self._thread
-            if thread is None or not thread.is_alive():
-                reason = "the sync loop stopped"
-            elif self._monotonic() - self.last_beat > self._stall_after_s():
-                reason = (
-                    f"the sync loop has not moved for {self._monotonic() - self.last_beat:.0f} s"
-                )
-            else:
-                continue
-            if self._stopping.is_set():
-                return
-            self.restarts += 1
-            self._report_problem(f"{reason}; restarted it (restart {self.restarts})")
-            self._start_loop()
+    def _after_failed_round(self, failures: int) -> float:
+        self._rows_may_be_in_flight = True
+        return self._schedule.after_failed_rounds(failures)
 
-    def _run(self, generation: int) -> None:
-        while not self._stopping.is_set() and generation == self._generation:
-            self._beat()
-            try:
-                wait = self._round()
-                self._round_failures = 0
-            except Exception as error:  # noqa: BLE001 - the loop must outlive any round
-                self._round_failures += 1
-                self._rows_may_be_in_flight = True
-                log.exception("sync round failed (%d in a row)", self._round_failures)
-                self._report_problem(f"sync round failed: {type(error).__name__}: {error}")
-                exponent = min(self._round_failures, 16)  # 2**1024 would overflow
-                wait = min(self._retry_cap_s, self._retry_base_s * 2**exponent)
-            self._sleep(wait, generation)
-
-    def _sleep(self, seconds: float, generation: int) -> None:
-        """Wait on the monotonic clock, beating, until woken or `seconds` pass."""
-        deadline = self._monotonic() + max(0.05, seconds)
-        while not self._stopping.is_set() and generation == self._generation:
-            left = deadline - self._monotonic()
-            if left <= 0:
-                return
-            if self._wake.wait(min(left, BEAT_EVERY_S)):
-                self._wake.clear()
-                return
-            self._beat()
-
-    def _beat(self) -> None:
-        self.last_beat = self._monotonic()
-        if self._heartbeat_path is None:
-            return
-        # The file is for doctor (stale after >= 63 s): written every HEARTBEAT_FILE_S, not
-        # every beat, so years of beats do not wear a kiosk's SD card.
-        fresh = self.last_beat - self._beat_written < HEARTBEAT_FILE_S
-        if fresh and self.problem == self._problem_written:
-            return  # a new problem is written at once, the rest every HEARTBEAT_FILE_S
-        self._beat_written, self._problem_written = self.last_beat, self.problem
-        record = {
-            "pid": os.getpid(),
-            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "problem": self.problem,
+    def _heartbeat_record(self) -> dict:
+        return {
+            **super()._heartbeat_record(),
             "unsent_wait_for_key": self._queue.key_problem is not None,
         }
-        temporary = self._heartbeat_path.with_name(self._heartbeat_path.name + ".tmp")
-        try:
-            temporary.write_text(json.dumps(record), encoding="utf-8")
-            os.replace(temporary, self._heartbeat_path)
-        except OSError as error:  # a full disk must not stop the loop
-            log.debug("heartbeat not written: %s", error)
-
-    def _report_problem(self, message: str) -> None:
-        self.problem = message
-        if message == self._last_problem:
-            return  # one alert per distinct problem, not one per retry
-        self._last_problem = message
-        log.error("sync: %s", message)
-        if self._on_problem is not None:
-            try:
-                self._on_problem(message)
-            except Exception:  # noqa: BLE001
-                log.exception("sync problem listener failed")
 
     def _round(self) -> float:
         """One turn of the loop; returns how long to wait before the next."""
-        self._watch_clock()
+        self._schedule.watch_clock()
         if self._rows_may_be_in_flight:
             self._queue.recover_in_flight()  # a failed round may have left some claimed
             self._rows_may_be_in_flight = False
@@ -269,7 +146,7 @@ class SyncEngine:
             return self._interval_s  # nothing can be sent until a maintainer acts
         if self._queue.epoch is None and self.fetch_epoch() is None:
             self._report_problem(self._queue.refusal() or "no epoch")
-        force, self._force = self._force, False
+        force = self._take_force()
         if self.offline and not force:
             if not self._backend_reachable():
                 return PROBE_INTERVAL_S
@@ -287,8 +164,7 @@ class SyncEngine:
             return BEAT_EVERY_S
         self._busy_since = self._monotonic()
         if not report.error or report.sent:
-            self.problem = ""  # a round that worked clears the last problem
-            self._last_problem = ""
+            self._clear_problem()  # a round that worked clears the last problem
         if self._on_finished is not None:
             self._on_finished(report)
         return self._seconds_until_next_round()
@@ -300,7 +176,7 @@ class SyncEngine:
         earliest = self._queue.earliest_retry_at()
         if earliest is not None:
             wait = min(wait, earliest - self._clock())
-        hold = self._hold_remaining()
+        hold = self._schedule.hold_remaining()
         if hold > 0:
             wait = max(wait, hold)
         return max(0.05, wait)
@@ -308,43 +184,9 @@ class SyncEngine:
     def _backend_reachable(self) -> bool:
         return self._http.reachable()
 
-    # -- clocks ---------------------------------------------------------------------------
-
-    def _watch_clock(self) -> None:
-        """Move stored retry times when the wall clock jumps; cap any that lie beyond the
-        longest wait we set (a jump while the kiosk was off)."""
-        wall, mono = self._clock(), self._monotonic()
-        wall0, mono0 = self._anchor
-        drift = (wall - wall0) - (mono - mono0)
-        self._anchor = (wall, mono)
-        if abs(drift) > CLOCK_JUMP_S:
-            log.warning("wall clock jumped by %+.0f s; retry times follow it", drift)
-            self._queue.shift_schedule(drift)
-            hold = self._queue.store.meta(self._hold_key)
-            if hold:
-                self._queue.store.set_meta(self._hold_key, repr(float(hold) + drift))
-        self._queue.clamp_schedule(wall, self._retry_cap_s + 1.0)
-
-    def _hold_remaining(self) -> float:
-        """Seconds the server asked us to wait (Retry-After), on the monotonic clock; a
-        hold set by another process (kiosk sync --once) is read from the store."""
-        remaining = self._hold_until_monotonic - self._monotonic()
-        stored = self._queue.store.meta(self._hold_key)
-        if stored:
-            now = self._clock()
-            stored_remaining = float(stored) - now
-            if stored_remaining > self._retry_cap_s + 1:
-                # Set under a clock that has since gone back (maybe by another process):
-                # no hold is longer than the cap, so re-stamp it, or it never ends.
-                stored_remaining = self._retry_cap_s
-                self._queue.store.set_meta(self._hold_key, repr(now + stored_remaining))
-            remaining = max(remaining, stored_remaining)
-        return max(0.0, remaining)
-
     def _hold(self, seconds: float) -> None:
-        seconds = min(self._retry_cap_s, seconds)
-        self._hold_until_monotonic = max(self._hold_until_monotonic, self._monotonic() + seconds)
-        self._queue.store.set_meta(self._hold_key, repr(self._clock() + seconds))
+        """The server asked us to wait (Retry-After): hold every sender to this backend."""
+        self._schedule.hold(seconds)
 
     # -- numbering ------------------------------------------------------------------------
 
@@ -379,7 +221,7 @@ class SyncEngine:
             report.busy = True
             return report
         try:
-            held = self._hold_remaining()
+            held = self._schedule.hold_remaining()
             if held > 0:
                 report.held_s = held
                 report.error = f"the backend asked us to wait {held:.0f} s more"
@@ -402,8 +244,6 @@ class SyncEngine:
                     self._queue.release([item.id for item in batch])
                     break
             self.offline = report.unreachable
-            if report.sent:
-                self.last_success_at = dt.datetime.now(dt.UTC)
             self._queue.purge_sent(dt.datetime.now(dt.UTC), self._retention)
             return report
         finally:
@@ -455,10 +295,10 @@ class SyncEngine:
         results = _batch_results(response, len(items))
         if results is None:
             reason = f"HTTP {response.status_code} {response.headers.get('content-type', '')}"
-            retry_after = _retry_after(response, self._clock())
-            if retry_after is not None:
-                self._hold(retry_after)
-            self._retry_later(items, reason.strip(), report, retry_after, kind="server")
+            wait_s = retry_after(response, self._clock())
+            if wait_s is not None:
+                self._hold(wait_s)
+            self._retry_later(items, reason.strip(), report, wait_s, kind="server")
             return False
         sent: list[int] = []
         retry: list[QueuedSubmission] = []
@@ -514,15 +354,10 @@ class SyncEngine:
         kind: str,
     ) -> None:
         now = self._clock()
-        retries = []
-        for item in items:
-            if retry_after_s is not None:
-                delay = min(self._retry_cap_s, retry_after_s)
-            else:
-                exponent = max(0, item.attempts - 1)
-                delay = min(self._retry_cap_s, self._retry_base_s * 2**exponent)
-                delay *= random.uniform(0.5, 1.0)  # jitter: kiosks back online spread out
-            retries.append((item.id, reason, now + delay, kind))
+        retries = [
+            (item.id, reason, now + self._schedule.delay(item.attempts, retry_after_s), kind)
+            for item in items
+        ]
         self._queue.mark_failed(retries)
         report.failed += len(items)
         report.error = reason
@@ -559,19 +394,3 @@ def _item_error(result: dict) -> str:
     error = result.get("error")
     text = error if isinstance(error, str) else json.dumps(error)[:200] if error else ""
     return text[:200]
-
-
-def _retry_after(response: requests.Response, now: float) -> float | None:
-    """Seconds from a Retry-After header (delta or HTTP date), on 429 and 503 only."""
-    if response.status_code not in (429, 503):
-        return None
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, when.timestamp() - now)

@@ -26,7 +26,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    doctor = commands.add_parser("doctor", help="check pcscd, readers, backend, disk, fonts")
+    doctor = commands.add_parser(
+        "doctor", help="check pcscd, the card and ID-card readers, backend, store, disk, fonts"
+    )
     doctor.add_argument("--json", action="store_true")
     doctor.add_argument("--backend-url")
     doctor.set_defaults(func=cmd_doctor)

@@ -44,7 +44,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     # No recover_in_flight here: rows in flight belong to the running kiosk's sync
     # thread; claiming is atomic, so the two senders never take the same row.
     engine = sync_engine(config, queue)
-    report = engine.sync_once(force=True)
+    try:
+        report = engine.sync_once(force=True)
+    finally:
+        engine.close()
     counts = queue.counts()
     print(
         f"sent {report.sent}, failed {report.failed}, quarantined {report.quarantined}, "

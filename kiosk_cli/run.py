@@ -10,8 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 from kiosk_cli.configuration import load_config
 from kiosk_cli.exit_codes import EXIT_OK
 
@@ -19,10 +17,10 @@ DEMO_STAFF_PIN = "246810"  # only ever set by `kiosk run --demo` on a store with
 
 
 def _backend_up(url: str) -> bool:
-    try:
-        return requests.get(url.rstrip("/") + "/healthz", timeout=0.5).ok
-    except requests.RequestException:
-        return False
+    from kiosk.backend_client import BackendClient
+
+    with BackendClient(url) as client:
+        return client.reachable(timeout_s=0.5)
 
 
 def _start_demo_parts(data_dir: Path, backend_url: str, children: list[subprocess.Popen]) -> None:
@@ -51,21 +49,47 @@ def _start_demo_parts(data_dir: Path, backend_url: str, children: list[subproces
         print(f"mock backend on {backend_url}")
 
 
+def _start_simulated_id_reader() -> tuple[Path, Path] | None:
+    """The simulated ID-card reader (empty, plugged in) for a demo without a real one:
+    (its port, its control file), or None if it cannot start (the demo goes on without)."""
+    from kiosk_cli import simulated_cards
+
+    try:
+        link, control = simulated_cards.start_id_reader()
+    except (OSError, RuntimeError, TimeoutError) as error:
+        print(f"simulated ID-card reader could not start ({error}); social security cards only")
+        return None
+    print(f"simulated ID-card reader at {link}")
+    return link, control
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args)
     children: list[subprocess.Popen] = []
+    id_reader: tuple[Path, Path] | None = None
     try:
         if args.demo:
             _start_demo_parts(config.data_dir, config.backend_url, children)
+            if not config.id_card_port:
+                id_reader = _start_simulated_id_reader()
+                if id_reader is not None:
+                    config = config.replace(id_card_port=str(id_reader[0]))
         from kiosk.core import KioskCore
         from ui.app import run_window
 
         core = KioskCore(config)
-        if args.demo and not core.pin.is_set:
-            core.pin.set_pin(DEMO_STAFF_PIN)
+        if args.demo and not core.staff.pin_is_set:
+            core.staff.set_pin(DEMO_STAFF_PIN)
             print(f"demo: staff PIN set to {DEMO_STAFF_PIN} (five taps top-left, then the PIN)")
-        return run_window(core, demo=args.demo, fullscreen=args.fullscreen)
+        id_card_control = id_reader[1] if id_reader is not None else None
+        return run_window(
+            core, demo=args.demo, fullscreen=args.fullscreen, id_card_control=id_card_control
+        )
     finally:
+        if id_reader is not None:
+            from kiosk_cli import simulated_cards
+
+            simulated_cards.stop_id_reader(id_reader[1])
         for child in reversed(children):
             child.terminate()
             child.wait(5)

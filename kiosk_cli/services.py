@@ -50,7 +50,7 @@ def cmd_services_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
-        print(f"catalog version {core.catalog.catalog_version} ({core.catalog_store.path})")
+        print(f"catalog version {core.catalog.catalog_version} ({core.catalogs.path})")
         for row in rows:
             mark = "on " if row["enabled"] else "off"
             print(f"{row['position']:2}. [{mark}] {row['id']:32} {row['title']}")

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
@@ -27,8 +28,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def run_window(core: KioskCore, demo: bool, fullscreen: bool) -> int:
-    """Show the kiosk window and run the event loop until it closes."""
+def run_window(
+    core: KioskCore, demo: bool, fullscreen: bool, id_card_control: Path | None = None
+) -> int:
+    """Show the kiosk window and run the event loop until it closes. `id_card_control`:
+    the simulated ID-card reader's control file, for the demo panel's ID-card buttons."""
     from ui.crash_guard import CrashGuard
     from ui.demo_panel import DemoCardPanel
     from ui.main_window import KioskWindow
@@ -41,7 +45,8 @@ def run_window(core: KioskCore, demo: bool, fullscreen: bool) -> int:
     wakeup = QTimer()
     wakeup.timeout.connect(lambda: None)
     wakeup.start(250)
-    window = KioskWindow(core, demo_panel=DemoCardPanel() if demo else None)
+    panel = DemoCardPanel(id_card_control=id_card_control) if demo else None
+    window = KioskWindow(core, demo_panel=panel)
     CrashGuard(window)
     core.start()
     if fullscreen:

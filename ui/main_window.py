@@ -122,7 +122,7 @@ class KioskWindow(QMainWindow):
             events.CardReading: self._card_reading,
             events.SessionStarted: self._session_started,
             events.SessionEnded: lambda e: self._session_ended(e.reason),
-            events.CardWithdrawn: self._card_withdrawn,
+            events.CardLeftReader: self._card_left_reader,
             events.CardProblem: lambda e: self.show_message(e.message, e.detail),
             events.CardVerified: self._card_verified,
             events.Notice: lambda e: self.show_notice(e.message),
@@ -248,7 +248,7 @@ class KioskWindow(QMainWindow):
         self.home.repaint()
         self.identity_shown.emit(event.card_event_at, time.monotonic())
 
-    def _card_withdrawn(self, event: events.CardWithdrawn) -> None:
+    def _card_left_reader(self, event: events.CardLeftReader) -> None:
         if self.stack.currentWidget() in (self.message, self.attract):
             self.show_attract()
 
@@ -270,7 +270,7 @@ class KioskWindow(QMainWindow):
             current = self.idle_guard.screen_before
         # The receipt, result and rating screens hold no personal data: a villager who
         # takes the card out there (as told) still sees the receipt and may rate.
-        if reason == "card_removed" and current in (self.receipt, self.result, self.rating):
+        if reason == "card_left" and current in (self.receipt, self.result, self.rating):
             if self.stack.currentWidget() is self.idle:
                 self.show_screen(current)
             return

@@ -13,7 +13,6 @@ from dataclasses import dataclass, fields, replace
 DEFAULT_DPI = 102.0  # 21.5" 1920x1080
 # Noto Sans CJK's capital height is 0.733 em; pixel size = cap height / this.
 CAP_HEIGHT_PER_EM = 0.733
-LINE_SPACING = 1.35  # >= 1.3 (MIIT s1.2)
 FONT_FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "sans-serif"]
 # Body capital height per text size, mm. All three meet the 6.1 mm elder minimum.
 TEXT_SIZES_MM = {"standard": 6.4, "large": 7.6, "extra_large": 8.8}

@@ -177,7 +177,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     yield "not-eligible"
     window.message.acknowledged.emit()
     settle(app)
-    core.end_session("card_removed")
+    core.end_session("card_left")
     settle(app)
 
     start_session(window, YOUNGER)
@@ -204,7 +204,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     settle(app)
     yield "idle"
     window.idle_guard.resume()
-    core.end_session("card_removed")
+    core.end_session("card_left")
     settle(app)
 
     problem = card_problem("bad_card_data")

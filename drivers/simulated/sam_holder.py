@@ -19,13 +19,12 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from drivers.simulated.detached import start_detached, stop_detached
 from drivers.simulated.sam_card import SamCard
 from drivers.simulated.sam_reader import PROFILES, SamReaderEmulator
 
@@ -166,58 +165,30 @@ def start_holder(
     stop_holder(control_path)
     if not Path(control_path).exists():
         write_control(control_path, HolderControl())
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "drivers.simulated.sam_holder",
-            "--link",
-            str(link_path),
-            "--control",
-            str(control_path),
-        ],
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     ready = pid_path(control_path)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+
+    def is_ready(pid: int) -> bool:
         with contextlib.suppress(FileNotFoundError, ValueError):
-            if int(ready.read_text().strip()) == process.pid:
-                return process.pid
-        if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-            raise RuntimeError(error.splitlines()[-1] if error else "SAM holder process exited")
-        time.sleep(0.02)
-    process.kill()
-    raise TimeoutError("the emulated SAM reader did not come up in time")
+            return int(ready.read_text().strip()) == pid
+        return False
+
+    argv = [sys.executable, "-m", "drivers.simulated.sam_holder"]
+    argv += ["--link", str(link_path), "--control", str(control_path)]
+    log_path = Path(control_path).with_suffix(".log")
+    return start_detached(argv, is_ready, log_path, timeout_s, "the emulated SAM reader")
 
 
 def stop_holder(control_path: str | os.PathLike[str], timeout_s: float = 2.0) -> bool:
-    """End the holder (the reader is unplugged); True if one was running."""
+    """End the holder (the reader is unplugged); True if one was running. Done when the
+    holder has removed its pid file (after unplugging its reader) or has ended."""
     path = pid_path(control_path)
     try:
         pid = int(path.read_text().strip())
     except (FileNotFoundError, ValueError):
         return False
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        path.unlink(missing_ok=True)
-        return False
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # reap it when we started it (else it is init's)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.02)
+    stopped = stop_detached(pid, lambda: not path.exists(), timeout_s)
     path.unlink(missing_ok=True)
-    return True
+    return stopped
 
 
 def main(argv: list[str] | None = None) -> None:

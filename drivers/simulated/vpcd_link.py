@@ -13,7 +13,7 @@ import struct
 import threading
 from typing import Protocol
 
-from drivers.simulated.faults import CardWithdrawn
+from drivers.simulated.card_faults import CardWithdrawn
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from drivers.pcsc.service import (
     CardReaderService,
     ReadersChanged,
 )
-from drivers.simulated.faults import CardFaults, FaultyCard, faulty_card
+from drivers.simulated.card_faults import CardFaults, FaultyCard, faulty_card
 from drivers.simulated.ssc_card import EmulatedSocialSecurityCard, SocialSecurityCardData
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk.config import KioskConfig

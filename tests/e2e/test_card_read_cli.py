@@ -139,7 +139,7 @@ def test_card_read_comes_back_from_a_card_that_stopped_answering(card_slots, tmp
     """Landed code: `kiosk card read` blocked for as long as the hung card stayed in."""
     import time
 
-    from drivers.simulated.faults import faulty_card
+    from drivers.simulated.card_faults import faulty_card
 
     (tmp_path / "kiosk.toml").write_text("card_read_timeout_s = 1.5\n")
     card_slots.insert("", "", card=faulty_card(*WANG_YAN, "hang", at_apdu=4))

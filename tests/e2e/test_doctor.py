@@ -50,6 +50,10 @@ def test_failures_come_with_their_fix(tmp_path, pcscd):
     assert "pcscd --foreground" in checks["pcscd running"]["fix"]
     assert not checks["backend reachable"]["ok"]
     assert "queue" in checks["backend reachable"]["fix"]
+    # No id_card_port: one line, and that is fine (social security cards only).
+    reader = checks["ID-card reader"]
+    assert reader["ok"] and reader["detail"] == "not configured (id_card_port)"
+    assert "ID-card SAM" not in checks
 
 
 def test_doctor_names_bad_configuration_and_a_missing_enrolment(tmp_path, backend):
@@ -69,7 +73,7 @@ def test_doctor_comes_back_from_a_card_that_stopped_answering(tmp_path, backend,
     """Landed code: doctor blocked for as long as the hung card stayed in the reader."""
     import time
 
-    from drivers.simulated.faults import faulty_card
+    from drivers.simulated.card_faults import faulty_card
 
     write_enrolled_toml(tmp_path, "card_read_timeout_s = 2\n")
     card_slots.insert("", "", card=faulty_card(*WANG_YAN, "hang", at_apdu=3))
@@ -79,3 +83,45 @@ def test_doctor_comes_back_from_a_card_that_stopped_answering(tmp_path, backend,
     took = time.monotonic() - started
     assert took < 2 + 2 + 1.5, took  # card_read_timeout_s + 2 s, plus interpreter start
     assert code == 1 and checks["card readable"]["detail"].startswith("card_not_responding")
+
+
+# -- the ID-card (SAM) reader, issue 12 -------------------------------------------------------
+
+
+def test_doctor_probes_the_id_card_reader(tmp_path):
+    from drivers.errors import SamError
+    from drivers.simulated.sam_reader import SamReaderEmulator
+
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
+    backend_url = f"http://127.0.0.1:{free_port()}"
+    with SamReaderEmulator(tmp_path / "ttySAM") as emulator:
+        write_enrolled_toml(tmp_path, f'id_card_port = "{emulator.port}"\n')
+        _, checks = doctor(tmp_path, backend_url, env)
+        reader, sam = checks["ID-card reader"], checks["ID-card SAM"]
+        assert reader["ok"] and reader["detail"] == f"{emulator.port}: present at 115200 baud"
+        sam_id = emulator.sam_id.hex().upper()
+        assert sam["ok"] and sam["detail"].startswith("answers its status command; SAM id ***")
+        assert sam["detail"].endswith(sam_id[-4:]) and sam_id[:8] not in sam["detail"]
+
+        emulator.profile = "sam-fault"
+        code, checks = doctor(tmp_path, backend_url, env)
+    assert code == 1 and checks["ID-card reader"]["ok"]
+    sam = checks["ID-card SAM"]
+    assert not sam["ok"] and sam["detail"] == (
+        "sam_error: status 60 to SAM status: SAM self-check failed"
+    )
+    assert sam["fix"] == SamError.fix
+
+
+def test_doctor_names_a_missing_id_card_reader_and_its_fix(tmp_path):
+    env = {**os.environ, "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm")}
+    missing = tmp_path / "ttyUSB9"
+    write_enrolled_toml(tmp_path, f'id_card_port = "{missing}"\n')
+    code, checks = doctor(tmp_path, f"http://127.0.0.1:{free_port()}", env)
+    assert code == 1 and "ID-card SAM" not in checks
+    reader = checks["ID-card reader"]
+    assert not reader["ok"] and reader["detail"] == f"no SAM reader at {missing}: " + (
+        "No such file or directory"
+    )
+    assert f"check id_card_port = {missing} in kiosk.toml" in reader["fix"]
+    assert "plug the ID-card reader in" in reader["fix"]

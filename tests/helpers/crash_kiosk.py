@@ -2,7 +2,7 @@
 
 Usage: python -m tests.helpers.crash_kiosk DATA_DIR BACKEND_URL SUBMISSIONS [SYNC_ROUNDS]
 Prints "receipt <tracking number>" the moment a receipt would be shown, then syncs.
-KIOSK_CRASH_AT (kiosk/faults.py) makes it SIGKILL itself at one protocol step.
+KIOSK_CRASH_AT (kiosk/crash_drill.py) makes it SIGKILL itself at one protocol step.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def tap_corner(qtbot, window: KioskWindow, times: int) -> None:
 def enter_pin(qtbot, window: KioskWindow, pin: str) -> None:
     for digit in pin:
         qtbot.mouseClick(
-            window.staff.pin_keypad.findChild(QPushButton, f"key_{digit}"),
+            window.staff.pin_page.keypad.findChild(QPushButton, f"key_{digit}"),
             Qt.MouseButton.LeftButton,
         )
     tap(qtbot, window, "pin_ok")

@@ -17,6 +17,7 @@ T_CALL_STAFF = Text("呼叫工作人员", "Call staff")
 T_REPEAT = Text("再听一遍", "Hear again")
 T_STEP = Text("第 {n} 步 / 共 {total} 步", "Step {n} of {total}")
 T_NEXT = Text("下一步", "Next")
+T_DONE = Text("完成", "Done")
 COLON = Text(":", ": ")
 MENU_PAGE_SIZE = 6
 STAFF_TAPS = 5

@@ -8,10 +8,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk.journey import TRACKING_NUMBER
 from kiosk.submission import Receipt
 from kiosk.text import Text
 from kiosk.tracking import group_digits
 from ui.screens.base import (
+    T_DONE,
     Screen,
 )
 from ui.theme import Theme
@@ -76,17 +78,13 @@ class ReceiptScreen(Screen):
             heading = Text("✔ 已提交(培训,非正式办件)", "✔ Submitted (TRAINING, not real)")
         self.heading.setText(heading(language))
         self.service.setText(receipt.service_title(language))
-        self.tracking.setText(
-            Text("办件编号:{n}", "Tracking number: {n}").format(n=receipt.grouped_tracking_number)(
-                language
-            )
-        )
+        self.tracking.setText(TRACKING_NUMBER.format(n=receipt.grouped_tracking_number)(language))
         self.next_steps.setText(receipt.next_steps(language))
         take_card = Text("请取走您的社保卡。", "Please take your card.")
         self.take_card.setText(take_card(language))
         self.print_button.setText(Text("打印回执", "Print receipt")(language))
         self.print_button.setEnabled(True)
-        self.done_button.setText(Text("完成", "Done")(language))
+        self.done_button.setText(T_DONE(language))
         self.qr.set_data(receipt.status_url)
         self.qr_caption.setText(
             Text("用手机扫码查询办理进度", "Scan with a phone to follow progress")(language)

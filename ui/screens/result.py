@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.text import Text
 from ui.screens.base import (
+    T_DONE,
     Screen,
     clear_layout,
 )
@@ -40,7 +41,7 @@ class ResultScreen(Screen):
         self.heading.setText(heading(language))
         for line in lines:
             self.lines.addWidget(label(line(language), name="resultLine"))
-        self.done_button.setText(Text("完成", "Done")(language))
+        self.done_button.setText(T_DONE(language))
         self.speech = heading
         for line in lines:
             self.speech = self.speech + line

@@ -28,8 +28,9 @@ from kiosk.staff import PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
 from ui.screens.base import clear_layout
+from ui.screens.staff_pin import StaffPinPage
 from ui.theme import Theme
-from ui.widgets import Keypad, big_button, label
+from ui.widgets import big_button, label
 
 COUNT_LABELS = (
     ("pending", Text("待上报", "Pending")),
@@ -101,74 +102,19 @@ class StaffScreen(QWidget):
         outer.addLayout(top)
         self.pages = QStackedWidget()
         outer.addWidget(self.pages, 1)
-        self._build_pin_page()
+        self.pin_page = StaffPinPage(theme)
+        self.pin_page.pin_entered.connect(self.pin_entered)
+        self.pages.addWidget(self.pin_page)
         self._build_main_page()
-        self.catalog_status = ""
 
     # -- PIN ------------------------------------------------------------------------------
 
-    def _build_pin_page(self) -> None:
-        page = QWidget()
-        page.setObjectName("staffPinPage")
-        row = QHBoxLayout(page)
-        row.setSpacing(self.theme.px(10))
-        column = QVBoxLayout()
-        self.pin_prompt = label("", "title", name="pinPrompt")
-        self.pin_dots = label("", "huge", wrap=False, name="pinDots")
-        self.pin_message = label("", "problem", name="pinMessage")
-        self.pin_ok = big_button("", "pin_ok", role="primary")
-        column.addWidget(self.pin_prompt)
-        column.addWidget(self.pin_dots)
-        column.addWidget(self.pin_message)
-        column.addStretch(1)
-        column.addWidget(self.pin_ok)
-        self.pin_keypad = Keypad(max_digits=8, gap_px=self.theme.gap_px)
-        self.pin_keypad.setObjectName("pinKeypad")
-        # The PIN is shown as dots only and never spoken.
-        self.pin_keypad.changed.connect(lambda digits: self.pin_dots.setText("●" * len(digits)))
-        self.pin_ok.clicked.connect(self._submit_pin)
-        row.addLayout(column, 1)
-        row.addWidget(self.pin_keypad, 1)
-        self.pages.addWidget(page)
-        self.pin_page = page
-
-    def _submit_pin(self) -> None:
-        pin = self.pin_keypad.digits
-        self.pin_keypad.clear()
-        self.pin_entered.emit(pin)
-
     def ask_pin(self, pin_set: bool) -> None:
-        language = self._language
         self.pages.setCurrentWidget(self.pin_page)
-        self.pin_keypad.clear()
-        self.pin_keypad.retranslate(language)
-        self.pin_message.clear()
-        if pin_set:
-            self.pin_prompt.setText(Text("请输入管理密码", "Enter the staff PIN")(language))
-            self.pin_ok.setEnabled(True)
-        else:
-            self.pin_prompt.setText(
-                Text(
-                    "尚未设置管理密码。请维护人员运行 kiosk staff set-pin。",
-                    "No staff PIN yet. A maintainer sets it with: kiosk staff set-pin",
-                )(language)
-            )
-            self.pin_ok.setEnabled(False)
-        self.pin_ok.setText(Text("确定", "OK")(language))
+        self.pin_page.ask(pin_set, self._language)
 
     def show_pin_result(self, check: PinCheck) -> None:
-        language = self._language
-        if check.locked:
-            minutes = max(1, round(check.locked_for_s / 60))
-            text = Text(
-                "密码错误次数过多,已锁定,请 {m} 分钟后再试。",
-                "Too many wrong PINs: locked, try again in {m} min.",
-            ).format(m=minutes)
-        else:
-            text = Text("密码不对,还可以试 {n} 次。", "Wrong PIN; {n} tries left.").format(
-                n=check.attempts_left
-            )
-        self.pin_message.setText(text(language))
+        self.pin_page.show_result(check, self._language)
 
     # -- main page ------------------------------------------------------------------------
 
@@ -322,11 +268,10 @@ class StaffScreen(QWidget):
             self.service_rows.addLayout(row)
 
     def show_catalog_status(self, text: str) -> None:
-        self.catalog_status = text
         self.catalog_label.setText(text)
 
     def _build_terminal_section(self, widget: QWidget) -> None:
-        """One row per setting declared with a staff caption (kiosk/config.py): its
+        """One row per setting declared with a staff caption (kiosk/config_declarations.py): its
         choices come from the declaration, so a new setting needs no code here."""
         layout = QGridLayout(widget)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -4,14 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import (
-    DEMO_IDENTITY,
-    DOCS_PATH,
-    REGENERATE_DOCS,
-    ConfigProblem,
-    KioskConfig,
-    describe_settings,
-)
+from kiosk.config import DEMO_IDENTITY, ConfigProblem, KioskConfig
+from kiosk.config_docs import DOCS_PATH, REGENERATE_DOCS, describe_settings
 
 TOKEN = "t0ken-for-kiosk-0042-abcdef"
 

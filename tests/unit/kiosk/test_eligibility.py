@@ -1,12 +1,13 @@
 """Eligibility rules of the shipped catalog, headless."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
-from drivers.identity import Identity
+from drivers.identity import RESIDENT_ID, Identity
 from kiosk.catalog import parse_catalog_text, shipped_catalog_text
-from kiosk.flow import FlowRun, NotEligible, check_eligibility, matching_policies
+from kiosk.flow import FlowRun, NotEligible, check_card, check_eligibility, matching_policies
 from kiosk.session import Session
 
 CATALOG = parse_catalog_text(shipped_catalog_text())
@@ -88,3 +89,13 @@ def test_automatic_benefits_follow_age():
     assert by_age[60] == {"scenic_spots_60"}
     assert {"free_bus_65", "senior_health_check"} <= by_age[65]
     assert "centenarian_care" in by_age[100] and "centenarian_care" not in by_age[65]
+
+
+def test_a_service_on_the_social_security_card_refuses_an_id_card_before_it_starts():
+    service = CATALOG.services[0].model_copy(update={"needs_card": "social_security"})
+    card = Identity("陈秀英", "440102194803152424", "2", dt.date(1948, 3, 15))
+    check_card(service, card)  # the social security card itself: fine
+    with pytest.raises(NotEligible) as refused:
+        check_card(service, dataclasses.replace(card, card_kind=RESIDENT_ID))
+    assert "社保卡本身" in refused.value.message.zh
+    check_card(CATALOG.services[0], dataclasses.replace(card, card_kind=RESIDENT_ID))  # "any"

@@ -42,9 +42,22 @@ def enqueue(queue, count=1):
     return numbers
 
 
+_engines: list[SyncEngine] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_engines():
+    """Every engine a test made is closed after it: its pooled sockets too."""
+    yield
+    while _engines:
+        _engines.pop().close()
+
+
 def engine(queue, url, **kwargs):
     kwargs.setdefault("timeout_s", 2)
-    return SyncEngine(queue, url, "kiosk-0001", DEV_TOKEN, **kwargs)
+    made = SyncEngine(queue, url, "kiosk-0001", DEV_TOKEN, **kwargs)
+    _engines.append(made)
+    return made
 
 
 def test_queued_submissions_reach_the_backend_once_in_batches(queue, backend):
@@ -81,7 +94,9 @@ def test_backend_down_keeps_the_row_and_schedules_a_retry(queue):
 
 def test_wrong_token_keeps_rows_unsent_not_quarantined(queue, backend):
     enqueue(queue)
-    report = SyncEngine(queue, backend.url, "kiosk-0001", "wrong-token").sync_once()
+    made = SyncEngine(queue, backend.url, "kiosk-0001", "wrong-token")
+    _engines.append(made)
+    report = made.sync_once()
     assert report.failed == 1 and "401" in report.error
     assert queue.counts().failed == 1 and backend.rows() == []
 
@@ -177,6 +192,7 @@ def misbehaving():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.release.set()
     server.shutdown()
+    server.server_close()
 
 
 CASES = {

@@ -55,7 +55,7 @@ def walk_to_phone(qtbot, window, core) -> None:
 
 
 def end_by_card_removal(qtbot, window, core):
-    core.end_session("card_removed")  # what the device thread does on SCARD_STATE_EMPTY
+    core.end_session("card_left")  # what the device thread does on SCARD_STATE_EMPTY
 
 
 def end_by_finishing(qtbot, window, core):
@@ -68,7 +68,7 @@ def end_by_finishing(qtbot, window, core):
 def end_by_card_removal_at_the_receipt(qtbot, window, core):
     tap(qtbot, window, "submit")
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.receipt, timeout=3000)
-    core.end_session("card_removed")
+    core.end_session("card_left")
 
 
 def end_by_idle_timeout(qtbot, window, core):

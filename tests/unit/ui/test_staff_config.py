@@ -66,9 +66,9 @@ def test_five_wrong_pins_lock_the_staff_screen(qtbot, tmp_path):
         message = text_of(window, "pinMessage")
         if attempt < 4:
             assert f"还可以试 {4 - attempt} 次" in message
-            window.staff.pin_message.clear()
+            window.staff.pin_page.message.clear()
     assert "已锁定" in text_of(window, "pinMessage") and "5 分钟" in text_of(window, "pinMessage")
-    window.staff.pin_message.clear()
+    window.staff.pin_page.message.clear()
     enter_pin(qtbot, window, STAFF_PIN)  # the right PIN, but locked
     qtbot.waitUntil(lambda: text_of(window, "pinMessage") != "", timeout=3000)
     assert "已锁定" in text_of(window, "pinMessage")

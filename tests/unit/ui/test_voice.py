@@ -60,7 +60,7 @@ def test_repeat_interrupt_and_a_fresh_volume_for_each_villager(qtbot, tmp_path):
     _, _, rate, volume = voice.utterances[-1]
     assert (rate, volume) == (115, 190)
     assert "音量:大" in window.nav.volume_button.text()
-    core.end_session("card_removed")
+    core.end_session("card_left")
     insert_card_event(core, ELDER)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=3000)
     _, _, rate, volume = voice.utterances[-1]
