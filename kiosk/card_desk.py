@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from drivers.events import READY, CardEvent, ReadersChanged
 from drivers.pcsc.service import CardReaderService
-from drivers.sam.service import SamReaderService
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk import events, messages
 from kiosk.config import KioskConfig
+
+if TYPE_CHECKING:
+    from drivers.sam.service import SamReaderService
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,10 @@ class CardDesk:
             )
         }
         if config.id_card_port:
+            # Imported only when there is an ID-card reader: pyserial and the SAM driver
+            # cost a kiosk with social security cards only nothing.
+            from drivers.sam.service import SamReaderService
+
             self._services[ID_CARD_READER] = SamReaderService(
                 str(config.id_card_port),
                 lambda event: self._handle(ID_CARD_READER, event),
@@ -91,11 +98,12 @@ class CardDesk:
         if not isinstance(event, ReadersChanged):
             self._on_card(event)
             return
+        if event.state != READY:
+            log.warning("%s: %s %s", READER_CAPTIONS[reader], event.state, event.detail)
         with self._lock:
             self._states[reader] = event
             # Readers that have not reported yet are left out, not counted as broken.
             ordered = {name: self._states[name] for name in self._services if name in self._states}
-            status = combined_status(ordered)
-        if event.state != READY:
-            log.warning("%s: %s %s", READER_CAPTIONS[reader], event.state, event.detail)
-        self._on_status(status)
+            # Passed on under the lock: two readers reporting at once must not leave the
+            # older combination as the last word (the listener only records and re-posts).
+            self._on_status(combined_status(ordered))

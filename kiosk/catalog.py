@@ -150,10 +150,22 @@ def step_models() -> dict[str, type[StepBase]]:
 
 def use_step_model(kind: str, model: type[StepBase] | None) -> None:
     """Accept steps of `kind` as `model` (None: no more); kiosk.step_kinds registers."""
+    before = dict(_STEP_MODELS)
     if model is None:
         _STEP_MODELS.pop(kind, None)
     else:
         _STEP_MODELS[kind] = model
+    try:
+        _rebuild_models()
+    except Exception:
+        # A model pydantic cannot build leaves the catalog as it was, not half-changed.
+        _STEP_MODELS.clear()
+        _STEP_MODELS.update(before)
+        _rebuild_models()
+        raise
+
+
+def _rebuild_models() -> None:
     # Validators are compiled with the class; inner first, CatalogModel reuses ServiceModel's.
     ServiceModel.model_rebuild(force=True)
     CatalogModel.model_rebuild(force=True)

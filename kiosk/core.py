@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from drivers.events import (
@@ -39,6 +39,7 @@ from kiosk.journey import (
     status_result,
 )
 from kiosk.outbox import open_queue, sync_engine
+from kiosk.problems import Problem, kiosk_problems
 from kiosk.rating import rating_payload
 from kiosk.session import Session
 from kiosk.staff import AuditLog, PinGuard, StaffSettings
@@ -54,14 +55,6 @@ log = logging.getLogger(__name__)
 Listener = Callable[[events.CoreEvent], None]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with the kiosk itself, for the staff screen and doctor."""
-
-    message: Text  # for staff, short
-    detail: str  # what exactly, and the fix
-
-
 class KioskCore:
     def __init__(self, config: KioskConfig, *, training: bool = False) -> None:
         self.config = config
@@ -71,6 +64,9 @@ class KioskCore:
         self._session: Session | None = None
         self._run: FlowRun | None = None
         self._pending_rating: tuple[str, str | None] | None = None
+        # Cards read on another reader while a session ran (a villager with both cards,
+        # the next in line): the first still there starts the next session.
+        self._waiting: dict[str, CardIdentified] = {}
         self.reader_status: events.ReaderStatusChanged | None = None
         self.queue = open_queue(config)
         self.store = self.queue.store
@@ -113,22 +109,8 @@ class KioskCore:
             self._alert_staff(problem.message, problem.detail)
 
     def problems(self) -> list[Problem]:
-        """What is wrong with this kiosk now: configuration, enrolment, the store, the key,
-        the sync loop, the catalog. Each names the fix."""
-        found = [Problem(messages.CONFIG_PROBLEM, str(problem)) for problem in self.config.problems]
-        if not self.config.enrolled:
-            found.append(Problem(messages.NOT_ENROLLED, self.config.enrolment_problem))
-        if self.store.repair is not None:
-            found.append(Problem(messages.STORE_REPAIRED, self.store.repair.summary))
-        if self.queue.key_problem is not None:
-            found.append(Problem(messages.KEY_PROBLEM, str(self.queue.key_problem)))
-        elif self.queue.epoch is None:
-            found.append(Problem(messages.NO_EPOCH, self.queue.refusal() or ""))
-        if self.sync.problem:
-            found.append(Problem(messages.SYNC_PROBLEM, self.sync.problem))
-        if self.catalogs.problem:
-            found.append(Problem(messages.CATALOG_DAMAGED, self.catalogs.problem))
-        return found
+        """What is wrong with this kiosk now, each naming the fix."""
+        return kiosk_problems(self.config, self.queue, self.sync, self.catalogs)
 
     def present_card(self, event: CardEvent) -> None:
         """A card event from outside the device thread (simulated villagers, training):
@@ -288,12 +270,24 @@ class KioskCore:
         one kept) or requests.RequestException. Call off the GUI thread."""
         return self.catalogs.pull(self.backend)
 
-    def end_session(self, reason: str) -> None:
+    def end_session(self, reason: str, reader: str | None = None) -> None:
+        """End the session (only if it runs on `reader`, when given); a card waiting on
+        another reader then starts the next one."""
         with self._lock:
-            session, self._session, self._run = self._session, None, None
-        if session is not None:
-            session.wipe()
-            self._emit(events.SessionEnded(reason))
+            session = self._session
+            if session is None or (reader is not None and session.reader != reader):
+                return
+            self._session, self._run = None, None
+            if reason == "shutdown":
+                self._waiting.clear()
+                waiting = None
+            else:
+                waiting = next(iter(self._waiting.values()), None)
+                self._waiting.pop(waiting.reader if waiting else "", None)
+        session.wipe()
+        self._emit(events.SessionEnded(reason))
+        if waiting is not None:
+            self._start_session(waiting)
 
     def submit(self, run: FlowRun) -> Receipt:
         """Store the finished flow durably and return its receipt. Call off the GUI thread.
@@ -360,9 +354,11 @@ class KioskCore:
                 )
         elif isinstance(event, CardLeft):
             with self._lock:
+                self._waiting.pop(event.reader, None)
                 ours = self._session is not None and self._session.reader == event.reader
             if ours:
-                self.end_session("card_left")
+                # Checked again under the lock: a session started since is not this one.
+                self.end_session("card_left", reader=event.reader)
             else:
                 self._emit(events.CardLeftReader(event.reader))
 
@@ -378,12 +374,14 @@ class KioskCore:
         with self._lock:
             if self._session is not None:
                 busy = True
+                if self._session.reader != event.reader:
+                    self._waiting[event.reader] = event
             else:
                 busy = False
                 self._session = Session(identity=event.identity, reader=event.reader)
                 session = self._session
         if busy:
-            self._emit(events.Notice(messages.SECOND_CARD_IGNORED))
+            self._emit(events.Notice(messages.SECOND_CARD_WAITING))
             return
         log.info("session started on %s", event.reader)  # no personal data in logs
         self._emit(

@@ -78,8 +78,9 @@ CARD_PROBLEM = {
 GENERIC_CARD_PROBLEM = Text(
     "读卡失败。请拔出卡,再重新插入。", "Could not read the card. Please take it out and try again."
 )
-SECOND_CARD_IGNORED = Text(
-    "正在为另一位办理业务,请稍候。", "Another card is in use. Please wait until it is finished."
+SECOND_CARD_WAITING = Text(
+    "已有一张卡在办理。取回那张卡后,本机会接着读这张卡。",
+    "Another card is in use. Take that card back and this one will be read next.",
 )
 
 
@@ -142,12 +143,12 @@ BACKGROUND_FAILED = Text(
     "后台操作失败(详情见日志)。", "A background operation failed (details in the log)."
 )
 ATTRACT_HINT = Text(
-    "插卡后按屏幕提示办理。需要帮助请按“呼叫工作人员”。",
+    "然后按屏幕提示办理。需要帮助请按“呼叫工作人员”。",
     "Then follow the steps on the screen. Press “Call staff” for help.",
-    "插卡之後跟住螢幕提示辦理。需要幫手請撳「呼叫工作人員」。",
+    "然後跟住螢幕提示辦理。需要幫手請撳「呼叫工作人員」。",
 )
 
 
-def attract_hint(reader_message: Text) -> Text | None:
-    """The start screen's second line, only while the reader is ready."""
-    return ATTRACT_HINT if reader_message is READER_STATE["ready"] else None
+def attract_hint(reader_state: str) -> Text | None:
+    """The start screen's second line, only while a reader is ready (whichever cards)."""
+    return ATTRACT_HINT if reader_state == "ready" else None

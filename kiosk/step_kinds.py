@@ -84,9 +84,9 @@ def register(kind: StepKind[Any]) -> None:
     known = catalog.step_models().get(name)
     if known is not None and known is not kind.model:
         raise ValueError(f"step kind '{name}' already has the model {known.__name__}")
-    _KINDS[name] = kind
     if known is None:  # the shipped kinds are in the catalog's table from the start
-        catalog.use_step_model(name, kind.model)
+        catalog.use_step_model(name, kind.model)  # raises, changing nothing, if unbuildable
+    _KINDS[name] = kind
 
 
 def unregister(name: str) -> None:

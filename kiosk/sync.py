@@ -110,12 +110,20 @@ class SyncEngine(SyncLoop):
         self._busy_since = monotonic()
         self._rows_may_be_in_flight = False
         self.offline = False  # the last round could not reach the backend
+        self._closed = False
 
     def close(self) -> None:
-        """Stop the loop (if started) and let go of its connections and claim thread."""
+        """Stop the loop (if started) and let go of its connections and claim thread, for
+        good: a closed engine refuses to start or sync rather than half-work."""
+        self._closed = True
         self.stop()
         self._http.close()
         self._prefetch.shutdown(wait=True)
+
+    def start(self) -> None:
+        if self._closed:
+            raise RuntimeError("this sync engine is closed")
+        super().start()
 
     # -- the loop's round -----------------------------------------------------------------
 
@@ -215,6 +223,8 @@ class SyncEngine(SyncLoop):
         The next batch is claimed (read, unsealed, marked in flight) on a helper thread
         while the current batch's request is on the wire.
         """
+        if self._closed:
+            raise RuntimeError("this sync engine is closed")
         report = SyncReport()
         if not self._sending.acquire(timeout=BEAT_EVERY_S):
             report.error = "another sync round is still running"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import queue
 import sys
 import threading
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from drivers.errors import CardError
     from drivers.identity import Identity
     from kiosk.config import KioskConfig
+
+log = logging.getLogger(__name__)
 
 # `kiosk card read` exit codes, one per fault, for scripts and maintainers.
 EXIT_BY_KIND = {
@@ -129,6 +132,11 @@ def read_from_sources(
         waiting.remove(source)
         if isinstance(outcome, CardError):
             failures.append((source, outcome))
+        elif isinstance(outcome, Exception):
+            # A bug in one reader's path must not hide a card the other reads: it counts
+            # as that source's failure, with its traceback for the maintainer.
+            log.error("%s failed unexpectedly", source.label, exc_info=outcome)
+            failures.append((source, CardError(f"{source.label}: {outcome!r}")))
         elif isinstance(outcome, BaseException):
             raise outcome
         else:

@@ -8,8 +8,9 @@ process reads a control file, like `kiosk card insert --kind resident-id`).
 
 from __future__ import annotations
 
-import threading
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -21,6 +22,8 @@ from drivers.simulated.sam_card import sam_card
 from drivers.simulated.ssc_card import EmulatedSocialSecurityCard, SocialSecurityCardData
 from drivers.simulated.vpcd_link import VpcdLink
 from ui.widgets import big_button
+
+log = logging.getLogger(__name__)
 
 # Fictitious cardholders for demonstrations (valid check characters, made-up people).
 DEMO_CARDHOLDERS = (
@@ -48,6 +51,7 @@ class DemoCardPanel(QFrame):
         self._reader_index = reader_index
         self._id_card_control = id_card_control
         self._link: VpcdLink | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-card")
         grid = QGridLayout(self)
         grid.addWidget(QLabel("演示 社保卡:"), 0, 0)
         column = 1
@@ -140,7 +144,15 @@ class DemoCardPanel(QFrame):
 
     def _in_background(self, work: Callable[[], None]) -> None:
         # vpcd's socket and the control file may block briefly: never on the GUI thread.
-        threading.Thread(target=work, name="demo-card", daemon=True).start()
+        # One worker, so taps are carried out in order and never race each other.
+        self._worker.submit(self._guarded, work)
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception as error:  # a demo tap must say what failed, not vanish
+            log.exception("demo card action failed")
+            self._report(f"模拟卡操作失败 Demo card action failed: {error}")
 
     def _report(self, text: str) -> None:
         self.status_changed.emit(text)

@@ -131,6 +131,7 @@ class KioskWindow(QMainWindow):
             events.StaffAlert: self.staff_controller.alert,
         }
         self._reader_message = Text("正在连接读卡器……", "Connecting to the card reader…")
+        self._reader_state = "connecting"
         self.reader_detail = ""
         if core.reader_status is not None:
             self.route(core.reader_status)
@@ -184,7 +185,7 @@ class KioskWindow(QMainWindow):
             self.verifier.show_waiting(self.language)
             self.show_screen(self.verifier, speak=False)
             return
-        hint = messages.attract_hint(self._reader_message)
+        hint = messages.attract_hint(self._reader_state)
         self.attract.show_state(
             self._reader_message, hint, self.reader_detail, self.language, self.speech_language
         )
@@ -233,6 +234,7 @@ class KioskWindow(QMainWindow):
 
     def _reader_changed(self, event: events.ReaderStatusChanged) -> None:
         self._reader_message, self.reader_detail = event.message, event.detail
+        self._reader_state = event.state
         if self.stack.currentWidget() is self.attract:
             self.show_attract()
 

@@ -61,6 +61,8 @@ def stop_detached(pid: int, is_gone: Callable[[], bool], timeout_s: float = 2.0)
     except ProcessLookupError:
         reap(pid)
         return False
+    except PermissionError:  # a stale pid file whose pid now belongs to someone else
+        return False
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and not is_gone() and process_alive(pid):
         reap(pid, wait=False)

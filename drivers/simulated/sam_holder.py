@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +69,16 @@ def write_control(control_path: str | os.PathLike[str], control: HolderControl) 
         "card": control.card.to_json() if control.card else None,
         "placement": control.placement,
     }
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-    os.replace(temporary, path)
+    # A temporary file of its own per write (mkstemp: 0600): two writers at once, even
+    # threads of one process, never write into each other's file.
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def place_card(
@@ -128,7 +134,12 @@ def hold(
                 stamp = (0, 0, 0)
             if stamp != seen:
                 seen = stamp
-                applied = _apply(emulator, read_control(control_path), applied)
+                try:
+                    applied = _apply(emulator, read_control(control_path), applied)
+                except (ValueError, TypeError, KeyError, AttributeError) as error:
+                    # A damaged control file must not unplug the reader: keep the last
+                    # good state and say why on stderr (the holder's log).
+                    print(f"sam_holder: control file ignored: {error!r}", file=sys.stderr)
                 if not pid_file.exists():
                     pid_file.write_text(str(os.getpid()))  # ready: the reader is set up
             stopping.wait(poll_s)

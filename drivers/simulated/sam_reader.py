@@ -55,6 +55,9 @@ BAUD_SLOW = 115200
 UNKNOWN_STATUS = 0x5A
 DEFAULT_SAM_ID = bytes.fromhex("05010000201801010000123400005678")
 _CHUNK = 16  # bytes written at once when pacing at a baud rate
+# Finds answered "no card" after one card is swapped for another (more than the service's
+# removal_misses, 2 by default, so the first card is seen to leave).
+SWAP_GAP_FINDS = 3
 
 
 def transfer_time_s(byte_count: int, baud: int = BAUD_SLOW) -> float:
@@ -83,6 +86,7 @@ class SamReaderEmulator:
         self._placement = 0 if card is None else 1
         self._selected = False
         self._read_in_placement = False
+        self._finds_missed_after_swap = 0
         self.placed_at: float | None = time.monotonic() if card is not None else None
         self.commands: Counter[tuple[int, int]] = Counter()  # answered or not
         self.reads_answered = 0
@@ -129,6 +133,10 @@ class SamReaderEmulator:
         """A new placement: lifted if one was there, then this card laid on the reader."""
         card.text_block()  # refuse a card that cannot exist before it is "placed"
         with self._lock:
+            if self._card is not None:
+                # A hand takes one card off and lays the next: find-card misses it for a
+                # few polls, so the kiosk sees the first leave before the second comes.
+                self._finds_missed_after_swap = SWAP_GAP_FINDS
             self._card = card
             self._placement += 1
             self._selected = self._read_in_placement = False
@@ -137,6 +145,7 @@ class SamReaderEmulator:
     def lift(self) -> None:
         with self._lock:
             self._card = None
+            self._finds_missed_after_swap = 0
             self._selected = self._read_in_placement = False
             self.placed_at = None
 
@@ -252,6 +261,9 @@ class SamReaderEmulator:
         with self._lock:
             card = self._card
             if command == FIND_CARD:
+                if self._finds_missed_after_swap:
+                    self._finds_missed_after_swap -= 1
+                    return answer_frame(0x80)
                 if card is None or profile == "no-card":
                     return answer_frame(0x80)
                 return answer_frame(0x9F, bytes(4))

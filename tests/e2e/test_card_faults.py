@@ -161,20 +161,32 @@ def test_a_hung_card_never_freezes_the_gui_and_the_kiosk_recovers(qtbot, tmp_pat
         core.stop()
 
 
-def test_a_second_card_during_a_session_is_ignored_with_a_message(qtbot, tmp_path, card_slots):
+def test_a_second_card_waits_for_the_first_and_is_then_read(qtbot, tmp_path, card_slots):
     core, window = make_window(qtbot, tmp_path)
     try:
         card_slots.insert(*WANG_YAN, reader=1)
         qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
         card_slots.insert(*CHEN_XIUYING, reader=0)
         qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=5000)
-        assert "另一位" in window.notice.text()
+        assert "取回那张卡" in window.notice.text()
         assert core.session.identity.name == WANG_YAN[0]
-        card_slots.remove(0)
+        card_slots.remove(0)  # the second card taken away again: forgotten
         qtbot.wait(800)  # one presence poll of pcscd
         assert core.session is not None and window.stack.currentWidget() is window.home
         card_slots.remove(1)
         qtbot.waitUntil(lambda: window.stack.currentWidget() is window.attract, timeout=5000)
+        assert core.session is None
+
+        card_slots.insert(*WANG_YAN, reader=1)
+        qtbot.waitUntil(lambda: core.session is not None, timeout=5000)
+        card_slots.insert(*CHEN_XIUYING, reader=0)
+        qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=5000)
+        card_slots.remove(1)  # the first card leaves: the waiting one is read at once
+        qtbot.waitUntil(
+            lambda: core.session is not None and core.session.identity.name == CHEN_XIUYING[0],
+            timeout=5000,
+        )
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
     finally:
         core.stop()
 

@@ -138,7 +138,8 @@ def test_card_read_json_for_each_kind_masked_and_unmasked(data_dir, emulator, ca
         "frames": 4,  # SAM status, find, select, read
     }
     assert number not in json.dumps(record) and card.address not in json.dumps(record)
-    emulator.place(card)  # lifted and laid down again: the reader reads a card once
+    emulator.lift()  # lifted and laid down again: the reader reads a card once
+    emulator.place(card)
     unmasked = read_json(data_dir, *port, "--unmasked")
     assert unmasked["id_number"] == number
     assert unmasked.get("card_number", "") == card.pass_number

@@ -55,6 +55,7 @@ from drivers.sam.service import (
 from drivers.simulated import sam_holder
 from drivers.simulated.sam_card import PHOTO_MARKER, PHOTO_SIZE, sam_card
 from drivers.simulated.sam_reader import SamReaderEmulator
+from tests.helpers.waiting import wait_for
 
 RESIDENT = idn.with_check_character("44528119520708131")
 MINORITY = idn.with_check_character("65010219800101002")
@@ -216,6 +217,17 @@ def test_one_session_per_placement(emulator, run_service):
         "CardInserted",
         "CardIdentified",
     ]
+
+
+def test_a_card_laid_over_another_is_a_new_placement(emulator, run_service):
+    """The demo panel and `kiosk card insert` swap cards without a lift in between: the
+    kiosk must see the first card leave and read the second, not keep the first session."""
+    log = run_service()
+    emulator.place(sam_card("resident-id", "王䶮", RESIDENT))
+    _identified(log)
+    emulator.place(sam_card("hkmt", "陈大文", HONG_KONG))
+    log.next(CardLeft)
+    assert _identified(log).card_kind == "residence_permit_hkmt"
 
 
 def test_polling_waits_for_each_answer_and_the_interval(emulator, run_service):
@@ -477,6 +489,54 @@ def test_the_holder_process_keeps_the_reader_and_takes_cards(tmp_path):
     finally:
         assert sam_holder.stop_holder(control)
     assert not os.path.lexists(link)
+
+
+def test_a_damaged_control_file_does_not_unplug_the_holders_reader(tmp_path):
+    link, control = tmp_path / "ttySAM", tmp_path / "sam-reader.json"
+    sam_holder.start_holder(link, control)
+    try:
+        control.write_text("{not json", encoding="utf-8")
+        log_file = control.with_suffix(".log")
+        wait_for(lambda: "control file ignored" in log_file.read_text(), 3, "the holder's note")
+        sam_holder.pid_path(control).stat()  # the holder still runs ...
+        with pytest.raises(NoCard):
+            read_card_once(str(link))  # ... and its reader still answers
+        sam_holder.write_control(control, sam_holder.HolderControl())
+        sam_holder.place_card(control, sam_card("resident-id", "王䶮", RESIDENT))
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                _, identity, _ = read_card_once(str(link))
+                break
+            except NoCard:
+                assert time.monotonic() < deadline, "the holder stopped taking cards"
+                threading.Event().wait(0.02)
+        assert identity.name == "王䶮"
+    finally:
+        sam_holder.stop_holder(control)
+
+
+def test_control_writes_from_many_threads_never_tear(tmp_path):
+    control = tmp_path / "sam-reader.json"
+    cards = [sam_card("resident-id", "王䶮", RESIDENT), None]
+    errors = []
+
+    def write(index: int) -> None:
+        try:
+            for _ in range(50):
+                state = sam_holder.HolderControl(card=cards[index % 2], placement=index)
+                sam_holder.write_control(control, state)
+                sam_holder.read_control(control)
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [p.name for p in tmp_path.iterdir()] == ["sam-reader.json"]  # no temporaries left
 
 
 # -- the frame parser under hypothesis, through the real pty -----------------------------------

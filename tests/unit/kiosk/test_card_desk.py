@@ -36,3 +36,15 @@ def test_no_reader_working_gives_the_first_readers_problem():
 def test_an_id_card_reader_alone():
     status = combined_status({"id_card": SAM_READY})
     assert status.state == "ready" and "身份证" in status.message.zh
+
+
+def test_the_start_screens_hint_shows_whichever_cards_are_ready():
+    from kiosk.messages import attract_hint
+
+    for states in (
+        {"social_security": PCSC_READY},
+        {"id_card": SAM_READY},
+        {"social_security": PCSC_READY, "id_card": SAM_READY},
+    ):
+        assert attract_hint(combined_status(states).state) is not None
+    assert attract_hint(combined_status({"social_security": PCSC_GONE}).state) is None

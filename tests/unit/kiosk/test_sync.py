@@ -471,3 +471,14 @@ def test_a_server_trickling_its_answer_cannot_hold_the_sender(queue, misbehaving
     assert time.monotonic() - started < 4
     assert report.failed == 2 and "Timeout" in report.error
     assert queue.counts().failed == 2
+
+
+def test_a_closed_engine_refuses_work_instead_of_half_doing_it(queue, backend):
+    enqueue(queue, 60)
+    closed = engine(queue, backend.url)
+    closed.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.sync_once(force=True)
+    with pytest.raises(RuntimeError, match="closed"):
+        closed.start()
+    assert queue.counts().pending == 60  # nothing claimed, nothing half-sent

@@ -18,7 +18,7 @@ PARTS = {
     "pin",
     "config",
     "catalog",
-    "catalog_store",
+    "catalogs",
     "cards",
     "backend",
 }
