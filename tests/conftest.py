@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication
 
 import pytest
 
+from drivers.simulated.sam_reader import SamReaderEmulator
 from tests.helpers.backend import BackendProcess
 from tests.helpers.cards import CardSlots
 from tests.helpers.pcscd import PcscdController
@@ -47,3 +48,11 @@ def backend(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sam_reader(tmp_path):
+    """An emulated SAM ID-card reader on a real pseudo-terminal, plugged in and empty."""
+    reader = SamReaderEmulator(tmp_path / "ttySAM").start()
+    yield reader
+    reader.unplug()

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from drivers.simulated.sam_card import sam_card
-from drivers.simulated.sam_reader import SamReaderEmulator
 from kiosk.catalog import shipped_catalog_text
 from kiosk.config import KioskConfig
 from kiosk.core import KioskCore
@@ -19,14 +18,6 @@ from tests.helpers.kiosk_ui import choose_service, tap, visible_text
 from ui.main_window import KioskWindow
 
 PHONE = "13812345678"
-
-
-@pytest.fixture
-def id_card_reader(tmp_path):
-    """An emulated SAM ID-card reader on a real pseudo-terminal (drivers/simulated)."""
-    reader = SamReaderEmulator(tmp_path / "ttySAM").start()
-    yield reader
-    reader.unplug()
 
 
 @pytest.fixture
@@ -109,16 +100,16 @@ def test_card_to_backend_with_the_backend_up(qtbot, make_kiosk, card_slots, back
 
 
 def test_a_resident_id_card_does_what_the_social_security_card_does(
-    qtbot, make_kiosk, id_card_reader, backend
+    qtbot, make_kiosk, sam_reader, backend
 ):
     """Issue 12: the same pension flow from a 居民身份证 laid on the SAM reader, with the
     PC/SC reader running beside it."""
-    window = make_kiosk(backend.url, id_card_port=str(id_card_reader.port))
+    window = make_kiosk(backend.url, id_card_port=str(sam_reader.port))
     # Once the ID-card reader answers, the villager is told both cards will do.
     qtbot.waitUntil(lambda: "身份证" in window.core.reader_status.message.zh, timeout=5000)
     assert "社保卡" in window.core.reader_status.message.zh
     name, number = CHEN_XIUYING
-    id_card_reader.place(sam_card("resident-id", name, number))
+    sam_reader.place(sam_card("resident-id", name, number))
     tracking_number = walk_to_receipt(qtbot, window, CHEN_XIUYING)
 
     qtbot.waitUntil(lambda: backend.status(tracking_number) is not None, timeout=10000)
@@ -126,23 +117,23 @@ def test_a_resident_id_card_does_what_the_social_security_card_does(
     assert (applicant["name"], applicant["id_number"]) == CHEN_XIUYING
     assert applicant["card_kind"] == "resident_id"
 
-    id_card_reader.lift()  # lifting the card ends the session, as pulling a card does
+    sam_reader.lift()  # lifting the card ends the session, as pulling a card does
     qtbot.waitUntil(lambda: window.core.session is None, timeout=5000)
     text = visible_text(window)
     assert name not in text and number[-4:] not in text
 
 
 def test_a_service_on_the_social_security_card_itself_says_so_to_an_id_card(
-    qtbot, make_kiosk, id_card_reader, backend, tmp_path
+    qtbot, make_kiosk, sam_reader, backend, tmp_path
 ):
     catalog = json.loads(shipped_catalog_text())
     for service in catalog["services"]:
         if service["id"] == "social_security_card_service":
             service["needs_card"] = "social_security"
-    window = make_kiosk(backend.url, id_card_port=str(id_card_reader.port))
+    window = make_kiosk(backend.url, id_card_port=str(sam_reader.port))
     window.core.install_catalog(json.dumps(catalog, ensure_ascii=False))
     window.core.staff.set_service_enabled("social_security_card_service", True)
-    id_card_reader.place(sam_card("resident-id", *CHEN_XIUYING))
+    sam_reader.place(sam_card("resident-id", *CHEN_XIUYING))
     choose_service(qtbot, window, "social_security_card_service")
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.message, timeout=5000)
     assert "社保卡本身" in window.message.message.text()

@@ -20,7 +20,6 @@ from drivers import id_number as idn
 from drivers.errors import CardNotResponding, NoCard, SamError
 from drivers.simulated import sam_holder
 from drivers.simulated.sam_card import sam_card
-from drivers.simulated.sam_reader import SamReaderEmulator
 from kiosk_cli import simulated_cards
 from tests.helpers.cards import WANG_YAN, wait_for_presence
 
@@ -41,10 +40,8 @@ def data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def emulator(tmp_path):
-    reader = SamReaderEmulator(tmp_path / "ttySAM").start()
-    yield reader
-    reader.unplug()
+def emulator(sam_reader):
+    return sam_reader
 
 
 @pytest.fixture

@@ -104,10 +104,8 @@ class EventLog:
 
 
 @pytest.fixture
-def emulator(tmp_path):
-    reader = SamReaderEmulator(tmp_path / "ttySAM").start()
-    yield reader
-    reader.unplug()
+def emulator(sam_reader):
+    return sam_reader
 
 
 @pytest.fixture
