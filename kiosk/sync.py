@@ -18,7 +18,6 @@ path, staff's "sync now" included.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -33,16 +32,19 @@ import urllib3
 from kiosk.backend_client import BackendClient
 from kiosk.crash_drill import crashpoint
 from kiosk.retry_schedule import RetrySchedule, retry_after
+from kiosk.sync_answers import (
+    PERMANENT_ITEM_STATUSES,
+    SPLIT_BATCH_STATUSES,
+    acknowledges,
+    batch_results,
+    item_error,
+)
 from kiosk.sync_loop import BEAT_EVERY_S, SyncLoop
 from offline_cache import QueuedSubmission, SubmissionQueue
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
-PERMANENT_ITEM_STATUSES = {400, 403, 404, 409, 410, 422}
-# A whole batch refused as malformed: resend its items one by one so one bad row cannot
-# hold the others back.
-SPLIT_BATCH_STATUSES = {400, 413, 422}
 PROBE_INTERVAL_S = 5.0
 
 
@@ -302,7 +304,7 @@ class SyncEngine(SyncLoop):
             self._queue.mark_quarantined(items[0].id, f"refused: HTTP {response.status_code}")
             report.quarantined += 1
             return True
-        results = _batch_results(response, len(items))
+        results = batch_results(response, len(items))
         if results is None:
             reason = f"HTTP {response.status_code} {response.headers.get('content-type', '')}"
             wait_s = retry_after(response, self._clock())
@@ -315,10 +317,10 @@ class SyncEngine(SyncLoop):
         for item, result in zip(items, results, strict=True):
             status = result.get("status")
             ack = result.get("ack") or {}
-            if status in (200, 201) and _acknowledges(ack, item):
+            if status in (200, 201) and acknowledges(ack, item):
                 sent.append(item.id)
             elif status in PERMANENT_ITEM_STATUSES:
-                detail = _item_error(result)
+                detail = item_error(result)
                 self._queue.mark_quarantined(item.id, f"refused: HTTP {status} {detail}")
                 log.warning(
                     "submission %s quarantined (HTTP %s %s)", item.tracking_number, status, detail
@@ -372,35 +374,3 @@ class SyncEngine(SyncLoop):
         report.failed += len(items)
         report.error = reason
         log.info("sync of %d submission(s) failed (%s)", len(items), reason)
-
-
-def _batch_results(response: requests.Response, expected: int) -> list[dict] | None:
-    """The per-item results of a batch answer, or None if it is not one."""
-    if response.status_code != 200:
-        return None
-    if not response.headers.get("content-type", "").startswith("application/json"):
-        return None  # e.g. a captive portal's HTML page
-    try:
-        results = response.json().get("results")
-    except (ValueError, AttributeError):
-        return None
-    if not isinstance(results, list) or len(results) != expected:
-        return None
-    if not all(isinstance(r, dict) and r.get("index") == i for i, r in enumerate(results)):
-        return None
-    return results
-
-
-def _acknowledges(ack: object, item: QueuedSubmission) -> bool:
-    return (
-        isinstance(ack, dict)
-        and ack.get("accepted") is True
-        and ack.get("idempotency_key") == item.idempotency_key
-        and ack.get("tracking_number") == item.tracking_number
-    )
-
-
-def _item_error(result: dict) -> str:
-    error = result.get("error")
-    text = error if isinstance(error, str) else json.dumps(error)[:200] if error else ""
-    return text[:200]

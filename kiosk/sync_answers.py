@@ -1,0 +1,51 @@
+"""Reading the backend's answer to a batch: only an explicit acknowledgement counts.
+
+A result must be JSON, one entry per item in order, and acknowledge the item's own
+idempotency key and tracking number; anything else (a captive portal's HTML, a proxy's
+page, a reordered list) is no answer at all (offline-sync.md, 4).
+"""
+
+from __future__ import annotations
+
+import json
+
+import requests
+
+from offline_cache import QueuedSubmission
+
+PERMANENT_ITEM_STATUSES = {400, 403, 404, 409, 410, 422}
+# A whole batch refused as malformed: resend its items one by one so one bad row cannot
+# hold the others back.
+SPLIT_BATCH_STATUSES = {400, 413, 422}
+
+
+def batch_results(response: requests.Response, expected: int) -> list[dict] | None:
+    """The per-item results of a batch answer, or None if it is not one."""
+    if response.status_code != 200:
+        return None
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return None  # e.g. a captive portal's HTML page
+    try:
+        results = response.json().get("results")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(results, list) or len(results) != expected:
+        return None
+    if not all(isinstance(r, dict) and r.get("index") == i for i, r in enumerate(results)):
+        return None
+    return results
+
+
+def acknowledges(ack: object, item: QueuedSubmission) -> bool:
+    return (
+        isinstance(ack, dict)
+        and ack.get("accepted") is True
+        and ack.get("idempotency_key") == item.idempotency_key
+        and ack.get("tracking_number") == item.tracking_number
+    )
+
+
+def item_error(result: dict) -> str:
+    error = result.get("error")
+    text = error if isinstance(error, str) else json.dumps(error)[:200] if error else ""
+    return text[:200]
