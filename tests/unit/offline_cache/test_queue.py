@@ -255,6 +255,22 @@ def test_audit_rows_from_another_thread_never_split_an_enqueue(tmp_path):
     assert store.read_one("SELECT COUNT(*) FROM audit_log")[0] == len(written) > 100
 
 
+class ObservedLock:
+    """The store's writer lock, saying when a second writer has to wait for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.contended = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            self.contended.set()
+            self._lock.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
 def test_a_rolled_back_enqueue_takes_no_other_threads_writes_with_it(tmp_path):
     """Deterministic variant: PIN tries and an audit row made while an enqueue is open
     on another thread survive that enqueue's rollback."""
@@ -264,6 +280,7 @@ def test_a_rolled_back_enqueue_takes_no_other_threads_writes_with_it(tmp_path):
     audit = AuditLog(queue.store)
     pin = PinGuard(queue.store, audit)
     pin.set_pin("246810")
+    queue.store._writer = writer = ObservedLock()
     inside = threading.Event()
     release = threading.Event()
 
@@ -281,7 +298,8 @@ def test_a_rolled_back_enqueue_takes_no_other_threads_writes_with_it(tmp_path):
         target=lambda: ([pin.check("000000") for _ in range(4)], audit.record("staff_called"))
     )
     staff.start()
-    time.sleep(0.3)  # the staff thread now waits for the enqueue's write lock
+    # The staff thread's first write now waits for the enqueue's write lock.
+    assert writer.contended.wait(10)
     release.set()
     failing.join()
     staff.join()
