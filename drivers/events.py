@@ -7,6 +7,7 @@ a social security card and a resident ID card alike.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,3 +64,14 @@ class CardLeft:
 
 CardEvent = ReadersChanged | CardInserted | CardIdentified | CardFailed | CardLeft
 Listener = Callable[[CardEvent], None]
+
+
+def post(listener: Listener, event: CardEvent) -> None:
+    """Hand `event` to the listener; a listener bug is logged and never kills the device
+    thread that posts (every reader service posts this way)."""
+    try:
+        listener(event)
+    except Exception:
+        logging.getLogger(__name__).exception(
+            "card event listener failed on %s", type(event).__name__
+        )

@@ -66,7 +66,7 @@ class CardDesk:
         self._services: dict[str, CardReaderService | SamReaderService] = {
             SOCIAL_SECURITY_READER: CardReaderService(
                 SocialSecurityCardProfile(),
-                lambda event: self._handle(SOCIAL_SECURITY_READER, event),
+                lambda event: self.report(SOCIAL_SECURITY_READER, event),
                 read_timeout_s=config.card_read_timeout_s,
             )
         }
@@ -77,7 +77,7 @@ class CardDesk:
 
             self._services[ID_CARD_READER] = SamReaderService(
                 str(config.id_card_port),
-                lambda event: self._handle(ID_CARD_READER, event),
+                lambda event: self.report(ID_CARD_READER, event),
                 baud=config.id_card_baud,
                 read_timeout_s=config.card_read_timeout_s,
             )
@@ -94,7 +94,8 @@ class CardDesk:
         for service in self._services.values():
             service.stop()
 
-    def _handle(self, reader: str, event: CardEvent) -> None:
+    def report(self, reader: str, event: CardEvent) -> None:
+        """What reader `reader` posts (its device thread, or `KioskCore.present_card`)."""
         if not isinstance(event, ReadersChanged):
             self._on_card(event)
             return

@@ -20,11 +20,10 @@ from drivers.events import (
     CardIdentified,
     CardInserted,
     CardLeft,
-    ReadersChanged,
 )
 from kiosk import events, messages
 from kiosk.backend_client import BackendClient
-from kiosk.card_desk import CardDesk, combined_status
+from kiosk.card_desk import SOCIAL_SECURITY_READER, CardDesk
 from kiosk.catalog import CatalogModel, PolicyModel, ServiceModel
 from kiosk.catalog_keeper import CatalogKeeper
 from kiosk.config import KioskConfig
@@ -114,8 +113,8 @@ class KioskCore:
 
     def present_card(self, event: CardEvent) -> None:
         """A card event from outside the device thread (simulated villagers, training):
-        handled exactly as the device thread's own."""
-        self._on_card_event(event)
+        handled exactly as the social security card reader's own."""
+        self.cards.report(SOCIAL_SECURITY_READER, event)
 
     def stop(self) -> None:
         """For good: the readers, the sync loop and the backend connections are let go."""
@@ -335,9 +334,7 @@ class KioskCore:
     # -- device thread --------------------------------------------------------------------
 
     def _on_card_event(self, event: CardEvent) -> None:
-        if isinstance(event, ReadersChanged):  # one reader's state, from present_card
-            self._on_reader_status(combined_status({"social_security": event}))
-        elif isinstance(event, CardInserted):
+        if isinstance(event, CardInserted):
             if self._session is None:
                 self._emit(events.CardReading(event.reader))
         elif isinstance(event, CardIdentified):

@@ -25,6 +25,7 @@ from drivers.events import (  # defined there for every reader; imported from he
     CardLeft,
     Listener,
     ReadersChanged,
+    post,
 )
 from drivers.identity import Identity
 from drivers.pcsc.context import PNP_NOTIFICATION, PcscContext
@@ -96,10 +97,7 @@ class CardReaderService:
     # -- device thread -------------------------------------------------------------------
 
     def _emit(self, event: CardEvent) -> None:
-        try:
-            self._listener(event)
-        except Exception:  # a listener bug must not kill the device thread
-            log.exception("card event listener failed on %s", type(event).__name__)
+        post(self._listener, event)
 
     def _set_state(self, state: str, readers: tuple[str, ...], detail: str = "") -> None:
         new = ReadersChanged(state, readers, detail)

@@ -46,6 +46,7 @@ from drivers.events import (
     CardLeft,
     Listener,
     ReadersChanged,
+    post,
 )
 from drivers.identity import Identity
 from drivers.sam.port import DEFAULT_BAUD, ReaderGone, SamPort, Stopped
@@ -122,10 +123,7 @@ class SamReaderService:
     # -- device thread -------------------------------------------------------------------
 
     def _emit(self, event: CardEvent) -> None:
-        try:
-            self._listener(event)
-        except Exception:  # a listener bug must not kill the device thread
-            log.exception("card event listener failed on %s", type(event).__name__)
+        post(self._listener, event)
 
     def _set_state(self, state: str, detail: str = "") -> None:
         readers = (self.reader_name,) if state == READY else ()

@@ -49,14 +49,16 @@ class ReceiptScreen(Screen):
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.done_button)
         buttons.addStretch(1)
-        for widget in (
+        # The receipt's text, top to bottom: all of it is cleared when the session ends.
+        self._lines = (
             self.heading,
             self.service,
             self.tracking,
             self.next_steps,
             self.sync_state,
             self.take_card,
-        ):
+        )
+        for widget in self._lines:
             text_column.addWidget(widget)
         text_column.addStretch(1)
         text_column.addLayout(buttons)
@@ -116,14 +118,6 @@ class ReceiptScreen(Screen):
 
     def wipe(self) -> None:
         self.receipt = None
-        for widget in (
-            self.heading,
-            self.service,
-            self.tracking,
-            self.next_steps,
-            self.sync_state,
-            self.take_card,
-            self.qr_caption,
-        ):
+        for widget in (*self._lines, self.qr_caption):
             widget.clear()
         self.qr.clear()
