@@ -15,10 +15,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, GetPydanticSchema, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetPydanticSchema,
+    ValidationError,
+    field_validator,
+)
 from pydantic.annotated_handlers import GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
+from kiosk.pictograms import PICTOGRAM_NAMES
 from kiosk.text import Text
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
@@ -187,6 +195,9 @@ class ServiceModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: TextModel
     summary: TextModel = Field(description="One line under the title on the home screen")
+    pictogram: str = Field(
+        description="A bundled pictogram (kiosk/pictogram_svg/), shown beside the title"
+    )
     action: Literal["submit", "status_lookup", "eligibility_check"] = "submit"
     eligibility: list[Rule] = []
     materials: list[TextModel] = Field(
@@ -199,6 +210,14 @@ class ServiceModel(_Strict):
         "itself, so a villager who came with an ID card is told so before it starts",
     )
     steps: list[StepModel] = Field(min_length=1, max_length=12)
+
+    @field_validator("pictogram")
+    @classmethod
+    def _known_pictogram(cls, name: str) -> str:
+        if name not in PICTOGRAM_NAMES:
+            known = ", ".join(sorted(PICTOGRAM_NAMES))
+            raise ValueError(f"unknown pictogram '{name}' (bundled: {known})")
+        return name
 
 
 class PolicyModel(_Strict):

@@ -28,6 +28,7 @@ from kiosk.catalog import CatalogModel, PolicyModel, ServiceModel
 from kiosk.catalog_keeper import CatalogKeeper
 from kiosk.config import KioskConfig
 from kiosk.crash_drill import crashpoint
+from kiosk.display_facts import DisplayPreferences, write_display_facts
 from kiosk.flow import FlowRun, check_card, check_eligibility, matching_policies
 from kiosk.journey import (
     Outcome,
@@ -217,10 +218,14 @@ class KioskCore:
     def idle_timeout_s(self) -> float:
         return self.settings.idle_timeout_s()
 
-    def display_preferences(self) -> tuple[str, bool, str]:
-        """(text size, high contrast, spoken language) as staff set them."""
-        settings = self.settings
-        return settings.text_size, settings.high_contrast, settings.language()
+    def display_preferences(self) -> DisplayPreferences:
+        s = self.settings
+        dpi = self.config.screen_dpi or None
+        return DisplayPreferences(s.text_size, s.high_contrast, s.language(), dpi)
+
+    def record_display(self, facts: dict) -> None:
+        """The screen the window fitted, for `kiosk doctor` (disk: not the GUI thread)."""
+        write_display_facts(self.config.data_dir, facts)
 
     def delivery_state(self, tracking_number: str) -> str | None:
         """pending / in_flight / failed / quarantined / sent, for the receipt screen."""

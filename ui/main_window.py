@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRect, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QBoxLayout,
+    QLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk import events, messages
 from kiosk.core import KioskCore
 from kiosk.journey import Outcome, ReceiptOutcome
 from kiosk.text import Text
 from kiosk.voice import Speaker, Voice, default_voice
+from ui import physical
 from ui import screens as s
-from ui.background import on_unhandled_failure
+from ui.background import on_unhandled_failure, run_in_background
 from ui.bridge import CoreBridge
 from ui.idle_guard import IDLE_COUNTDOWN_S, T_SESSION_CLOSED, IdleGuard
 from ui.memory import release_free_memory
+from ui.overflow_guard import OverflowGuard
+from ui.screen_fit import ScreenFitter
 from ui.staff_controller import StaffController
 from ui.theme import Theme
 from ui.villager_controller import VillagerController
@@ -73,9 +85,12 @@ class KioskWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.core = core
-        text_size, high_contrast, speech_language = core.display_preferences()
-        self.theme = theme or Theme(text_size=text_size, high_contrast=high_contrast)
-        self.set_language(speech_language)
+        preferences = core.display_preferences()
+        self.configured_dpi = preferences.screen_dpi
+        self.theme = theme or Theme(
+            text_size=preferences.text_size, high_contrast=preferences.high_contrast
+        )
+        self.set_language(preferences.speech_language)
         self.speaker = Speaker(voice or default_voice())
         self.setWindowTitle("村级政务服务自助终端")
         self.setStyleSheet(self.theme.stylesheet())
@@ -100,10 +115,22 @@ class KioskWindow(QMainWindow):
         self.nav = s.NavBar(t)
         central = QWidget()
         column = QVBoxLayout(central)
+        # The screen's size is the window's: what does not fit reflows or scrolls, it never
+        # pushes the window (and the nav bar) past the screen's edge.
+        column.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        for widget, stretch in ((self.notice, 0), (self.stack, 1), (self.nav, 0)):
-            column.addWidget(widget, stretch)
+        self.overflow = OverflowGuard(
+            self.stack, t, lambda alert: QTimer.singleShot(0, lambda: self.route(alert))
+        )
+        # The nav bar under the screen, or beside it on a landscape screen too low for
+        # both (`_place_nav`).
+        self.body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.body.setSpacing(0)
+        self.body.addWidget(self.stack, 1)
+        self.body.addWidget(self.nav)
+        column.addWidget(self.notice)
+        column.addLayout(self.body, 1)
         if demo_panel is not None:
             column.addWidget(demo_panel)
         self.setCentralWidget(central)
@@ -114,6 +141,7 @@ class KioskWindow(QMainWindow):
         self.message_returns_home = False
         QApplication.instance().installEventFilter(_TapWatcher(self))
         on_unhandled_failure(self, self._background_failed)
+        self.home.page_turned.connect(lambda text: self.speaker.say(text, self.speech_language))
         self.villager = VillagerController(self)
         self.bridge = CoreBridge(core, self)
         self.bridge.event.connect(self.route)
@@ -160,13 +188,50 @@ class KioskWindow(QMainWindow):
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
+        self.overflow.theme = theme
         self.setStyleSheet(theme.stylesheet())
+        physical.apply(self, theme)
+
+    def fit_to(self, width: int, height: int, dpi: float) -> None:
+        """Lay out for a `width` x `height` screen at `dpi` (tests, screenshots); a running
+        kiosk follows its real screen (`fit_screen`)."""
+        ScreenFitter(self, self._apply_dpi).fit_to(QRect(0, 0, width, height), dpi, "given")
+
+    def fit_screen(self) -> ScreenFitter:
+        """Full screen on the window's screen, with or without a window manager."""
+        fitter = ScreenFitter(self, self._apply_dpi, self.configured_dpi)
+        fitter.fitted.connect(
+            lambda choice: run_in_background(
+                lambda: self.core.record_display(asdict(choice)), lambda _: None, parent=self
+            )
+        )
+        fitter.start()
+        return fitter
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._place_nav()
+
+    def _place_nav(self) -> None:
+        """Beside the screen when a landscape screen cannot take the nav bar in one row
+        (height is what such a screen lacks), under it otherwise (within reach)."""
+        width, height = self.width(), self.height()
+        beside = width > height and not self.nav.fits_one_row(width)
+        direction = QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom
+        if self.body.direction() != direction:
+            self.body.setDirection(direction)
+            self.nav.set_column(beside)
+
+    def _apply_dpi(self, dpi: float) -> None:
+        if dpi != self.theme.dpi:
+            self.apply_theme(self.theme.with_(dpi=dpi))
 
     # -- showing screens ------------------------------------------------------------------
 
     def show_screen(self, screen: s.Screen, speak: bool = True) -> None:
         self.stack.setCurrentWidget(screen)
         self.update_nav()
+        self.overflow.check_soon()
         self.idle_guard.restart()
         if speak:
             self.speaker.say(screen.speech, self.speech_language)
@@ -176,6 +241,7 @@ class KioskWindow(QMainWindow):
         current = self.stack.currentWidget()
         self.nav.setVisible(current not in (self.staff, self.verifier))
         self.nav.retranslate(self.language, self.speaker.volume_level, self.speaker.rate_level)
+        self._place_nav()  # captions of another language may need another arrangement
         in_session = self.core.session is not None
         self.nav.back_button.setEnabled(current in (self.step, self.home) and in_session)
         self.nav.home_button.setEnabled(current in (self.step, self.home, self.message))

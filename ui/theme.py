@@ -201,6 +201,11 @@ class Theme:
         QPushButton:disabled {{ background: {p.disabled}; color: {p.on_disabled};
                                 border: 3px dashed {p.on_disabled}; }}
         QFrame#navBar {{ border-top: 3px solid {p.on_secondary}; }}
+        QFrame#navBar[beside="true"] {{ border-top: none;
+                                        border-left: 3px solid {p.on_secondary}; }}
+        QScrollBar:vertical {{ width: {self.touch_px}px; background: {p.secondary}; }}
+        QScrollBar::handle:vertical {{ background: {p.on_secondary};
+                                       min-height: {self.touch_px}px; }}
         QFrame#demoPanel {{ border-top: 2px dashed {p.muted_text}; }}
         QFrame#demoPanel QPushButton {{ font-size: {self.staff_px}px; min-height: 0; }}
         QFrame#demoPanel QLabel {{ font-size: {self.staff_px}px; }}

@@ -3,17 +3,115 @@
 from __future__ import annotations
 
 import qrcode
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QTextLayout, QTextOption
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
+    QWidget,
+)
+
+from ui import physical
+from ui.theme import Theme
+
+ICON_SPACING_PX = 4  # QCommonStyle's gap between a button's icon and its text
+
+
+def wrap_text(text: str, font: QFont, width: float) -> str:
+    """`text` broken into lines no wider than `width` where the script allows a break
+    (between CJK characters, at spaces), explicit line breaks kept."""
+    lines: list[str] = []
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WordWrap)
+    for paragraph in text.split("\n"):
+        layout = QTextLayout(paragraph, font)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(max(width, 1.0))
+            lines.append(paragraph[line.textStart() : line.textStart() + line.textLength()].strip())
+        layout.endLayout()
+        if not paragraph:
+            lines.append("")
+    return "\n".join(lines)
+
+
+class WrapButton(QPushButton):
+    """A push button whose text wraps to its width instead of being cut or widening the
+    screen (a long service name on a narrow portrait screen). `text()` stays the whole
+    caption (the accessible name); `displayed_text()` is what is drawn."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        # Not Fixed: a fixed height would be the one-line height, whatever the wrapping.
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _option(self, width: int) -> QStyleOptionButton:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.rect = QRect(0, 0, width, max(self.height(), 1))
+        return option
+
+    def _text_width(self, width: int) -> int:
+        room = self.style().subElementRect(
+            QStyle.SubElement.SE_PushButtonContents, self._option(width), self
+        )
+        if not self.icon().isNull():
+            return room.width() - self.iconSize().width() - ICON_SPACING_PX
+        return room.width()
+
+    def displayed_text(self, width: int | None = None) -> str:
+        width = self.width() if width is None else width
+        return wrap_text(self.text(), self.font(), self._text_width(width))
+
+    def _size_for(self, text: str) -> QSize:
+        # As QPushButton.sizeHint, for the given (wrapped) text.
+        content = self.fontMetrics().size(Qt.TextFlag.TextShowMnemonic, text)
+        if not self.icon().isNull():
+            icon = self.iconSize()
+            content = QSize(
+                content.width() + icon.width() + ICON_SPACING_PX,
+                max(content.height(), icon.height()),
+            )
+        size = self.style().sizeFromContents(
+            QStyle.ContentsType.CT_PushButton, self._option(self.width()), content, self
+        )
+        return size.expandedTo(self.minimumSize())
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        return self._size_for(self.displayed_text(width)).height()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        # As narrow as the widest unbreakable piece (a CJK character, a Latin word).
+        # Its height at a given width is heightForWidth's business (layouts ask it).
+        narrowest = self._size_for(wrap_text(self.text(), self.font(), 1.0))
+        return QSize(narrowest.width(), self.sizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return self._size_for(self.text())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        option = self._option(self.width())
+        option.rect = self.rect()
+        option.text = self.displayed_text()
+        QStylePainter(self).drawControl(QStyle.ControlElement.CE_PushButton, option)
 
 
 def big_button(text: str, name: str, role: str = "secondary") -> QPushButton:
-    button = QPushButton(text)
+    button = WrapButton(text)
     button.setObjectName(name)
     button.setProperty("role", role)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
     return button
 
 
@@ -39,12 +137,12 @@ class Keypad(QWidget):
 
     changed = Signal(str)
 
-    def __init__(self, max_digits: int, gap_px: int, parent: QWidget | None = None) -> None:
+    def __init__(self, max_digits: int, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._digits = ""
         self._max = max_digits
         grid = QGridLayout(self)
-        grid.setSpacing(gap_px)
+        physical.spacing(grid, theme)
         grid.setContentsMargins(0, 0, 0, 0)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]
         for position, key in enumerate(keys):

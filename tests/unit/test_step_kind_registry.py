@@ -109,6 +109,7 @@ CATALOG = {
             "id": "household_count",
             "title": text("家庭人数登记", "Household size"),
             "summary": text("登记家里住几个人", "Say how many live at home"),
+            "pictogram": "info",
             "next_steps": text("登记完成。", "Registered."),
             "steps": [COUNTER_STEP, step("review", "review")],
         }

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.text import Text
+from ui import physical
 from ui.screens.base import (
     STAFF_TAP_WINDOW_S,
     STAFF_TAPS,
@@ -43,7 +44,7 @@ class AttractScreen(Screen):
         self._corner_px = theme.px(20)
         self._corner_taps: list[float] = []
         languages = QHBoxLayout()
-        languages.setSpacing(theme.gap_px)
+        physical.spacing(languages, theme)
         self.language_buttons: dict[str, QPushButton] = {}
         # Each in its own language, so a villager finds theirs without reading the others.
         for code, caption in (("zh", "普通话"), ("yue", "粤语 廣東話"), ("en", "English")):

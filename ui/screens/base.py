@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QGridLayout,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from kiosk.text import Text
+from ui import physical
 from ui.theme import Theme
+from ui.tile_layout import TileLayout
 
 T_BACK = Text("返回", "Back")
 T_HOME = Text("首页", "Home")
@@ -19,7 +17,6 @@ T_STEP = Text("第 {n} 步 / 共 {total} 步", "Step {n} of {total}")
 T_NEXT = Text("下一步", "Next")
 T_DONE = Text("完成", "Done")
 COLON = Text(":", ": ")
-MENU_PAGE_SIZE = 6
 STAFF_TAPS = 5
 STAFF_TAP_WINDOW_S = 3.0
 
@@ -36,12 +33,17 @@ def clear_layout(layout) -> None:
             clear_layout(child)
 
 
-def grid_of_buttons(buttons: list[QPushButton], columns: int, gap_px: int) -> QGridLayout:
-    grid = QGridLayout()
-    grid.setSpacing(gap_px)
-    for index, button in enumerate(buttons):
-        grid.addWidget(button, index // columns, index % columns)
-    return grid
+def tiles(
+    buttons: list[QPushButton], theme: Theme, max_columns: int, min_column_mm: float = 0
+) -> TileLayout:
+    """Buttons in as many equal columns as fit (at most `max_columns`, each at least
+    `min_column_mm` wide), reflowing on a narrower screen."""
+    layout = TileLayout(theme.gap_px, theme.px(min_column_mm), max_columns)
+    physical.spacing(layout, theme)
+    layout.setProperty("minColumnMm", min_column_mm)
+    for button in buttons:
+        layout.addWidget(button)
+    return layout
 
 
 class Screen(QWidget):
@@ -55,6 +57,9 @@ class Screen(QWidget):
         self.can_go_back = False
 
     def margins(self, layout) -> None:
-        t = self.theme
-        layout.setContentsMargins(t.px(10), t.px(6), t.px(10), t.px(6))
-        layout.setSpacing(t.px(4))
+        physical.margins(layout, self.theme, 8, 5)
+        physical.spacing(layout, self.theme, 4)
+
+    def apply_theme(self, theme: Theme) -> None:
+        """A new DPI or text size: sizes in millimetres are re-applied by `ui.physical`."""
+        self.theme = theme

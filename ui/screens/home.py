@@ -2,59 +2,85 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QVBoxLayout,
-)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.catalog import (
-    ServiceModel,
-)
+from kiosk.catalog import ServiceModel
 from kiosk.session import Session
 from kiosk.text import Text
-from ui.screens.base import (
-    MENU_PAGE_SIZE,
-    Screen,
-    clear_layout,
-    grid_of_buttons,
-)
+from ui import physical
+from ui.pictograms import icon_for
+from ui.screens.base import Screen, tiles
 from ui.theme import Theme
+from ui.tile_layout import column_count
 from ui.widgets import big_button, label
+
+T_PROMPT = Text("请选择要办理的业务。", "Please choose a service.", "請揀要辦嘅業務。")
+T_PAGE = Text("第 {p} 页 / 共 {n} 页", "Page {p} of {n}")
+T_PREVIOUS = Text("◀ 上一页", "◀ Previous")
+T_MORE = Text("下一页 ▶", "More ▶")
+MAX_COLUMNS = 4
+TILE_MIN_MM = 95  # a service name and its line of explanation, in two to four lines
+PICTOGRAM_MM = 14
+
+
+def pages_of(count: int, slots: int) -> list[tuple[int, int]]:
+    """(first, end) of the services on each page when `slots` tiles fit on a screen and
+    `count` services must be shown: all on one page if they fit, else the page-turn
+    tiles take a slot each (下一页 on the first page, both between, 上一页 on the last)."""
+    if count <= slots:
+        return [(0, count)]
+    slots = max(slots, 3)  # at least one service between the two page-turn tiles
+    pages, first = [], 0
+    while first < count:
+        room = slots - (1 if first == 0 else 2)
+        if count - first <= room + (1 if first else 0):  # the last page needs no 下一页
+            room = count - first
+        pages.append((first, first + room))
+        first += room
+    return pages
 
 
 class HomeScreen(Screen):
-    """The service menu after the card is read: staff's services, in staff's order.
+    """The service menu after the card is read: staff's services, in staff's order, all on
+    one page where they fit; where not, 上一页 / 下一页 are tiles of the same size.
 
-    Signals: service_chosen(str).
+    Signals:
+        service_chosen(str)
+        page_turned(Text): what to say after a page turn.
     """
 
     service_chosen = Signal(str)
+    page_turned = Signal(object)
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "homeScreen")
-        layout = QVBoxLayout(self)
-        self.margins(layout)
+        self._layout = QVBoxLayout(self)
+        self.margins(self._layout)
+        heading = QHBoxLayout()
+        physical.spacing(heading, theme)
         self.greeting = label("", "title", name="homeGreeting")
-        self.prompt = label("")
-        self.grid_holder = QVBoxLayout()
-        pages = QHBoxLayout()
-        pages.setSpacing(theme.gap_px)
+        self.prompt = label("", name="homePrompt")
+        heading.addWidget(self.greeting)
+        heading.addWidget(self.prompt, 1)
+        self.tile_area = QWidget()
+        self.tile_area.setObjectName("serviceTiles")
+        self.grid = tiles([], theme, MAX_COLUMNS, TILE_MIN_MM)
+        self.tile_area.setLayout(self.grid)
         self.previous_page = big_button("", "menu_previous")
         self.next_page = big_button("", "menu_next")
-        self.page_label = label("", wrap=False, name="menuPage")
+        self.page_label = self.next_page  # the page count is written on 下一页
+        for button in (self.previous_page, self.next_page):
+            button.setParent(self.tile_area)
+            button.hide()
         self.previous_page.clicked.connect(lambda: self._turn(-1))
         self.next_page.clicked.connect(lambda: self._turn(1))
-        pages.addWidget(self.previous_page)
-        pages.addStretch(1)
-        pages.addWidget(self.page_label)
-        pages.addStretch(1)
-        pages.addWidget(self.next_page)
-        layout.addWidget(self.greeting)
-        layout.addWidget(self.prompt)
-        layout.addLayout(self.grid_holder, 1)
-        layout.addLayout(pages)
+        self._layout.addLayout(heading)
+        self._layout.addWidget(self.tile_area, 1, Qt.AlignmentFlag.AlignTop)
         self._services: list[ServiceModel] = []
+        self._tiles: list[QPushButton] = []
+        self._pages: list[tuple[int, int]] = [(0, 0)]
         self._page = 0
         self._language = "zh"
 
@@ -62,46 +88,95 @@ class HomeScreen(Screen):
         identity = session.identity
         name = identity.masked_name() if identity else ""
         self.greeting.setText(Text("您好,{n}", "Hello, {n}").format(n=name)(language))
-        prompt = Text("请选择要办理的业务。", "Please choose a service.", "請揀要辦嘅業務。")
-        self.prompt.setText(prompt(language))
+        self.prompt.setText(T_PROMPT(language))
+        self.speech = T_PROMPT
         self._services = services
-        self._page = 0
         self._language = language
-        self.speech = prompt
-        self._show_page()
-
-    def _turn(self, offset: int) -> None:
-        self._page += offset
-        self._show_page()
-
-    def _show_page(self) -> None:
-        language = self._language
-        clear_layout(self.grid_holder)
-        pages = max(1, -(-len(self._services) // MENU_PAGE_SIZE))
-        self._page = max(0, min(self._page, pages - 1))
-        start = self._page * MENU_PAGE_SIZE
-        buttons = []
-        for service in self._services[start : start + MENU_PAGE_SIZE]:
-            button = big_button(
+        self._page = 0
+        self._clear_grid()
+        for tile in self._tiles:
+            tile.deleteLater()
+        self._tiles = []
+        for service in services:
+            tile = big_button(
                 f"{service.title.text()(language)}\n{service.summary.text()(language)}",
                 f"service_{service.id}",
             )
-            button.setProperty("serviceId", service.id)
-            button.clicked.connect(lambda _=False, s=service.id: self.service_chosen.emit(s))
-            buttons.append(button)
-        self.grid_holder.addLayout(grid_of_buttons(buttons, 2, self.theme.gap_px))
-        self.grid_holder.addStretch(1)
-        self.previous_page.setText("◀ " + Text("上一页", "Previous")(language))
-        self.next_page.setText(Text("下一页", "More")(language) + " ▶")
-        self.page_label.setText(
-            Text("第 {p} 页 / 共 {n} 页", "Page {p} of {n}").format(p=self._page + 1, n=pages)(
-                language
-            )
+            tile.setIcon(icon_for(service.pictogram, self.theme.palette.on_secondary))
+            tile.setIconSize(self._icon_size())
+            tile.setProperty("serviceId", service.id)
+            tile.clicked.connect(lambda _=False, s=service.id: self.service_chosen.emit(s))
+            tile.setParent(self.tile_area)
+            tile.hide()
+            self._tiles.append(tile)
+        self._show_page()
+
+    def _icon_size(self) -> QSize:
+        side = self.theme.px(PICTOGRAM_MM)
+        return QSize(side, side)
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        for tile in self._tiles:
+            tile.setIconSize(self._icon_size())
+        self._show_page()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self._tiles and pages_of(len(self._tiles), self._slots()) != self._pages:
+            self._show_page()
+
+    def _slots(self) -> int:
+        """How many tiles fit on the screen at its current size."""
+        if not self._tiles:
+            return 1
+        margins = self._layout.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        heading = max(self.greeting.sizeHint().height(), self.prompt.heightForWidth(width // 2))
+        height = self.height() - margins.top() - margins.bottom() - heading
+        height -= self._layout.spacing()
+        gap = self.grid.spacing()
+        every = [*self._tiles, self.previous_page, self.next_page]
+        min_column = max(self.theme.px(TILE_MIN_MM), *(t.minimumSizeHint().width() for t in every))
+        columns = column_count(width, gap, min_column, MAX_COLUMNS, len(every))
+        column_width = (width - (columns - 1) * gap) // columns
+        row = max(tile.heightForWidth(column_width) for tile in every)
+        return max(1, (height + gap) // (row + gap)) * columns
+
+    def _turn(self, offset: int) -> None:
+        self._page = max(0, min(self._page + offset, len(self._pages) - 1))
+        self._show_page()
+        self.page_turned.emit(self._page_text())
+
+    def _page_text(self) -> Text:
+        return T_PAGE.format(p=self._page + 1, n=len(self._pages))
+
+    def _clear_grid(self) -> None:
+        while self.grid.count():
+            self.grid.takeAt(0)
+
+    def _show_page(self) -> None:
+        first_shown = self._pages[min(self._page, len(self._pages) - 1)][0]
+        self._pages = pages_of(len(self._tiles), self._slots())
+        # Stay on the page holding the service that was first on screen.
+        self._page = next(
+            (i for i, (start, end) in enumerate(self._pages) if start <= first_shown < end), 0
         )
-        for widget in (self.previous_page, self.next_page, self.page_label):
-            widget.setVisible(pages > 1)
-        self.previous_page.setEnabled(self._page > 0)
-        self.next_page.setEnabled(self._page < pages - 1)
+        first, end = self._pages[self._page]
+        self._clear_grid()
+        paging = len(self._pages) > 1
+        shown = self._tiles[first:end]
+        if paging and self._page > 0:
+            shown.insert(0, self.previous_page)
+        if paging and self._page < len(self._pages) - 1:
+            shown.append(self.next_page)
+        for widget in [*self._tiles, self.previous_page, self.next_page]:
+            widget.setVisible(widget in shown)
+        for widget in shown:
+            self.grid.addWidget(widget)
+        language = self._language
+        self.previous_page.setText(T_PREVIOUS(language))
+        self.next_page.setText(f"{T_MORE(language)}\n{self._page_text()(language)}")
 
     def menu_ids(self) -> list[str]:
         """Service ids in the order shown, across all pages (tests, staff preview)."""
@@ -109,4 +184,7 @@ class HomeScreen(Screen):
 
     def wipe(self) -> None:
         self.greeting.clear()
-        clear_layout(self.grid_holder)
+        self._clear_grid()
+        for tile in self._tiles:
+            tile.deleteLater()
+        self._tiles = []

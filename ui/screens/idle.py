@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.text import Text
+from ui import physical
 from ui.screens.base import (
     Screen,
 )
@@ -33,7 +34,7 @@ class IdleScreen(Screen):
         self.countdown = label("", "title", name="idleCountdown")
         self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.resume_button = big_button("", "idle_resume", role="primary")
-        self.resume_button.setMinimumHeight(theme.px(25))
+        physical.minimum_height(self.resume_button, theme, 25)
         self.resume_button.clicked.connect(self.resumed)
         layout.addWidget(self.question)
         layout.addWidget(self.countdown)

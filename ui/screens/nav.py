@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-)
+from PySide6.QtWidgets import QFrame
 
 from kiosk.voice import RATE_LEVELS, VOLUME_LEVELS
+from ui import physical
 from ui.screens.base import (
     T_BACK,
     T_CALL_STAFF,
@@ -16,6 +14,7 @@ from ui.screens.base import (
     T_REPEAT,
 )
 from ui.theme import Theme
+from ui.tile_layout import TileLayout
 from ui.widgets import big_button
 
 
@@ -35,9 +34,12 @@ class NavBar(QFrame):
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self.setObjectName("navBar")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(theme.px(6), theme.px(3), theme.px(6), theme.px(3))
-        row.setSpacing(theme.gap_px)
+        # Six equal tiles in one row on a landscape screen, two rows of three on a
+        # narrow portrait one: never cut, always at the bottom within reach.
+        self.tiles = row = TileLayout(theme.gap_px, max_columns=6, natural_width=True)
+        self.setLayout(row)
+        physical.margins(row, theme, 4, 3)
+        physical.spacing(row, theme)
         self.back_button = big_button("", "nav_back")
         self.home_button = big_button("", "nav_home")
         self.call_button = big_button("", "nav_call_staff")
@@ -55,9 +57,21 @@ class NavBar(QFrame):
             button.clicked.connect(signal)
         for button in (self.back_button, self.home_button, self.call_button):
             row.addWidget(button)
-        row.addStretch(1)
         for button in (self.repeat_button, self.volume_button, self.rate_button):
             row.addWidget(button)
+
+    def fits_one_row(self, width: int) -> bool:
+        margins = self.tiles.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        return self.tiles.columns_for(inner) >= self.tiles.count()
+
+    def set_column(self, beside: bool) -> None:
+        """One column beside the screen, or rows under it."""
+        self.tiles.max_columns = 1 if beside else 6
+        self.setProperty("beside", beside)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.tiles.invalidate()
 
     def retranslate(self, language: str, volume_level: int, rate_level: int) -> None:
         self.back_button.setText("◀ " + T_BACK(language))

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (
 
 from kiosk import rating
 from kiosk.text import Text
+from ui import physical
 from ui.screens.base import (
     Screen,
     clear_layout,
-    grid_of_buttons,
+    tiles,
 )
 from ui.theme import Theme
 from ui.widgets import big_button, label
@@ -36,7 +37,7 @@ class RatingScreen(Screen):
         self.margins(layout)
         self.heading = label("", "title")
         self.levels = QHBoxLayout()
-        self.levels.setSpacing(theme.gap_px)
+        physical.spacing(self.levels, theme)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.level_buttons: dict[int, QPushButton] = {}
@@ -50,7 +51,7 @@ class RatingScreen(Screen):
         self.reasons_caption = label("", "muted")
         self.reasons = QVBoxLayout()
         buttons = QHBoxLayout()
-        buttons.setSpacing(theme.gap_px)
+        physical.spacing(buttons, theme)
         self.skip_button = big_button("", "rating_skip")
         self.skip_button.clicked.connect(self.skipped)
         self.submit_button = big_button("", "rating_submit", role="primary")
@@ -99,7 +100,7 @@ class RatingScreen(Screen):
             chip.setCheckable(True)
             chip.setProperty("reason", key)
             self._chips.append(chip)
-        self.reasons.addLayout(grid_of_buttons(self._chips, 3, self.theme.gap_px))
+        self.reasons.addLayout(tiles(self._chips, self.theme, 3, 60))
         self.reasons.addStretch(1)
         self.submit_button.setEnabled(True)
 

@@ -12,6 +12,7 @@ from kiosk.journey import TRACKING_NUMBER
 from kiosk.submission import Receipt
 from kiosk.text import Text
 from kiosk.tracking import group_digits
+from ui import physical
 from ui.screens.base import (
     T_DONE,
     Screen,
@@ -41,7 +42,7 @@ class ReceiptScreen(Screen):
         self.sync_state = label("", "success", name="syncState")
         self.take_card = label("", "title")
         buttons = QHBoxLayout()
-        buttons.setSpacing(theme.gap_px)
+        physical.spacing(buttons, theme)
         self.print_button = big_button("", "receipt_print")
         self.print_button.clicked.connect(self.print_requested)
         self.done_button = big_button("", "receipt_done", role="primary")

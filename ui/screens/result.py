@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.text import Text
+from ui import physical
 from ui.screens.base import (
     T_DONE,
     Screen,
@@ -28,7 +29,7 @@ class ResultScreen(Screen):
         self.margins(layout)
         self.heading = label("", "huge", name="resultHeading")
         self.lines = QVBoxLayout()
-        self.lines.setSpacing(theme.px(3))
+        physical.spacing(self.lines, theme, 3)
         self.done_button = big_button("", "result_done", role="primary")
         self.done_button.clicked.connect(self.done)
         layout.addWidget(self.heading)

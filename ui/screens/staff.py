@@ -27,6 +27,7 @@ from kiosk.config import ConfigVar, staff_settings
 from kiosk.staff import PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
+from ui import physical
 from ui.screens.base import clear_layout
 from ui.screens.staff_pin import StaffPinPage
 from ui.theme import Theme
@@ -90,10 +91,10 @@ class StaffScreen(QWidget):
         self.theme = theme
         self._language = "zh"
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(theme.px(8), theme.px(5), theme.px(8), theme.px(5))
-        outer.setSpacing(theme.gap_px)
+        physical.margins(outer, theme, 8, 5)
+        physical.spacing(outer, theme)
         top = QHBoxLayout()
-        top.setSpacing(theme.gap_px)
+        physical.spacing(top, theme)
         self.heading = label("", "title")
         self.back_button = big_button("", "staff_back")
         self.back_button.clicked.connect(self.closed)
@@ -123,9 +124,9 @@ class StaffScreen(QWidget):
         page = QWidget()
         page.setObjectName("staffMainPage")
         column = QVBoxLayout(page)
-        column.setSpacing(t.gap_px)
+        physical.spacing(column, t)
         tabs = QHBoxLayout()
-        tabs.setSpacing(t.gap_px)
+        physical.spacing(tabs, t)
         self.tab_buttons: dict[str, QPushButton] = {}
         self.sections = QStackedWidget()
         for key, _ in PAGES:
@@ -184,7 +185,7 @@ class StaffScreen(QWidget):
         self.sync_result = label("", "staff", name="syncResult")
         self.progress = QProgressBar()
         self.progress.setObjectName("syncProgress")
-        self.progress.setMinimumHeight(t.px(8))
+        physical.minimum_height(self.progress, t, 8)
         self.reader_detail = label("", "staff", name="readerDetail")
         self.alerts = label("", "problem", name="staffAlerts")
         for item in (
@@ -203,13 +204,13 @@ class StaffScreen(QWidget):
     def _build_services_section(self, widget: QWidget) -> None:
         layout = QVBoxLayout(widget)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(self.theme.gap_px)
+        physical.spacing(layout, self.theme)
         self.service_rows = QVBoxLayout()
-        self.service_rows.setSpacing(self.theme.gap_px)
+        physical.spacing(self.service_rows, self.theme)
         layout.addLayout(self.service_rows)
         layout.addStretch(1)
         bottom = QHBoxLayout()
-        bottom.setSpacing(self.theme.gap_px)
+        physical.spacing(bottom, self.theme)
         self.services_previous = big_button("◀", "staff_services_previous")
         self.services_next = big_button("▶", "staff_services_next")
         self.services_previous.clicked.connect(lambda: self._turn_services(-1))
@@ -244,7 +245,7 @@ class StaffScreen(QWidget):
             if not start <= position < start + SERVICES_PER_PAGE:
                 continue
             row = QHBoxLayout()
-            row.setSpacing(self.theme.gap_px)
+            physical.spacing(row, self.theme)
             enabled = service.id not in disabled
             toggle = big_button(
                 Text("✔ 提供", "✔ On")(language) if enabled else Text("✖ 停用", "✖ Off")(language),
@@ -275,7 +276,7 @@ class StaffScreen(QWidget):
         choices come from the declaration, so a new setting needs no code here."""
         layout = QGridLayout(widget)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(self.theme.gap_px)
+        physical.spacing(layout, self.theme)
         self.setting_buttons: dict[str, dict[object, QPushButton]] = {}
         self.setting_captions: dict[str, tuple[QLabel, Text]] = {}
         declarations = staff_settings()
@@ -285,7 +286,7 @@ class StaffScreen(QWidget):
             self.setting_captions[setting.key] = (caption, Text(*setting.staff_caption))
             buttons: dict[object, QPushButton] = {}
             line = QHBoxLayout()
-            line.setSpacing(self.theme.gap_px)
+            physical.spacing(line, self.theme)
             for value in setting.staff_choices:
                 shown = int(value) if setting.unit == "seconds" else value
                 button = big_button("", f"setting_{setting.key}_{shown}")

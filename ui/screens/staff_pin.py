@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.staff import PinCheck
 from kiosk.text import Text
+from ui import physical
 from ui.theme import Theme
 from ui.widgets import Keypad, big_button, label
 
@@ -31,7 +32,7 @@ class StaffPinPage(QWidget):
         super().__init__()
         self.setObjectName("staffPinPage")
         row = QHBoxLayout(self)
-        row.setSpacing(theme.px(10))
+        physical.spacing(row, theme, 10)
         column = QVBoxLayout()
         self.prompt = label("", "title", name="pinPrompt")
         self.dots = label("", "huge", wrap=False, name="pinDots")
@@ -42,7 +43,7 @@ class StaffPinPage(QWidget):
         column.addWidget(self.message)
         column.addStretch(1)
         column.addWidget(self.ok_button)
-        self.keypad = Keypad(max_digits=8, gap_px=theme.gap_px)
+        self.keypad = Keypad(max_digits=8, theme=theme)
         self.keypad.setObjectName("pinKeypad")
         # The PIN is shown as dots only and never spoken.
         self.keypad.changed.connect(lambda digits: self.dots.setText("●" * len(digits)))

@@ -8,10 +8,11 @@ what goes inside is drawn by the renderer registered for the step's kind
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPushButton, QVBoxLayout
 
 from kiosk.flow import FlowRun
 from kiosk.text import Text
+from ui import physical
 from ui.screens.base import T_NEXT, T_STEP, Screen, clear_layout
 from ui.screens.step_renderers import renderer_for
 from ui.theme import Theme
@@ -36,7 +37,7 @@ class StepScreen(Screen):
         self.margins(outer)
         header = QHBoxLayout()
         self.service_title = label("", "muted")
-        self.step_indicator = label("", "title", wrap=False, name="stepIndicator")
+        self.step_indicator = label("", "muted", wrap=False, name="stepIndicator")
         header.addWidget(self.service_title, 1)
         header.addWidget(self.step_indicator)
         outer.addLayout(header)
@@ -45,12 +46,12 @@ class StepScreen(Screen):
         outer.addWidget(self.title)
         outer.addWidget(self.prompt)
         self.content = QVBoxLayout()
-        self.content.setSpacing(theme.gap_px)
+        physical.spacing(self.content, theme)
         outer.addLayout(self.content, 1)
         self.problem = label("", "problem", name="stepProblem")
         outer.addWidget(self.problem)
         self.actions = QHBoxLayout()
-        self.actions.setSpacing(theme.gap_px)
+        physical.spacing(self.actions, theme)
         outer.addLayout(self.actions)
         self.keypad: Keypad | None = None
         self.run: FlowRun | None = None
@@ -94,11 +95,17 @@ class StepScreen(Screen):
 
     # -- for the renderers ----------------------------------------------------------------
 
-    def next_button(self, language: str, caption: Text = T_NEXT) -> QPushButton:
-        """The primary "next" button at the right of the actions; the caller connects it."""
+    def next_button(
+        self, language: str, caption: Text = T_NEXT, into: QBoxLayout | None = None
+    ) -> QPushButton:
+        """The primary "next" button, at the right of the actions or in `into`; the caller
+        connects it."""
         button = big_button(caption(language) + " ▶", "answer_next", role="primary")
-        self.actions.addStretch(1)
-        self.actions.addWidget(button)
+        if into is None:
+            self.actions.addStretch(1)
+            self.actions.addWidget(button)
+        else:
+            into.addWidget(button)
         return button
 
     def add_pair(self, no: Text, yes: Text, language: str) -> None:

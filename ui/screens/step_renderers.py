@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QPushButton, QVBoxLayout
 
 from kiosk.catalog import (
     ChoiceStep,
@@ -28,7 +27,9 @@ from kiosk.catalog import (
 from kiosk.step_kinds import date_text, keypad_length, offered_dates
 from kiosk.text import Text
 from kiosk.tracking import group_digits
-from ui.screens.base import COLON, grid_of_buttons
+from ui import physical
+from ui.screens.base import COLON, tiles
+from ui.tile_layout import OrientedBox
 from ui.widgets import Keypad, big_button, label
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def render_choice(screen: StepScreen, run: FlowRun, step: ChoiceStep, language: 
         button = big_button(option.label.text()(language), f"option_{option.value}", role)
         button.clicked.connect(lambda _=False, v=option.value: screen.answered.emit(v))
         buttons.append(button)
-    screen.content.addLayout(grid_of_buttons(buttons, 2, screen.theme.gap_px))
+    screen.content.addLayout(tiles(buttons, screen.theme, 3, 80))
     screen.content.addStretch(1)
 
 
@@ -136,7 +137,7 @@ def render_date(screen: StepScreen, run: FlowRun, step: DateStep, language: str)
         button = big_button(date_text(day)(language), f"date_{iso}")
         button.clicked.connect(lambda _=False, d=iso: screen.answered.emit(d))
         buttons.append(button)
-    screen.content.addLayout(grid_of_buttons(buttons, 3, screen.theme.gap_px))
+    screen.content.addLayout(tiles(buttons, screen.theme, 4, 60))
     screen.content.addStretch(1)
 
 
@@ -163,7 +164,7 @@ def render_phrases(screen: StepScreen, run: FlowRun, step: PhrasesStep, language
         chip.setProperty("phraseValue", phrase.value)
         chip.toggled.connect(update)
         chips.append(chip)
-    screen.content.addLayout(grid_of_buttons(chips, 2, screen.theme.gap_px))
+    screen.content.addLayout(tiles(chips, screen.theme, 3, 70))
     screen.content.addStretch(1)
     next_button.clicked.connect(
         lambda: screen.answered.emit([c.property("phraseValue") for c in chips if c.isChecked()])
@@ -175,23 +176,31 @@ def render_phrases(screen: StepScreen, run: FlowRun, step: PhrasesStep, language
 def render_keypad(screen: StepScreen, run: FlowRun, step: KeypadStep, language: str) -> None:
     theme = screen.theme
     length = keypad_length(step)
-    row = QHBoxLayout()
-    row.setSpacing(theme.gap_px)
+    # The display and 下一步 beside the keypad on a landscape screen, above it on a
+    # portrait one.
+    row = physical.spacing(OrientedBox(), theme)
+    column = physical.spacing(QVBoxLayout(), theme)
     display = label("", "huge", wrap=False, name="keypadDisplay")
-    display.setMinimumWidth(theme.px(110))
+    display.ensurePolished()  # its font comes from the style sheet
+    widest = {"amount": "9" * length + " 元", "mobile": "000 0000 0000"}.get(
+        step.format, group_digits("0" * length)
+    )
+    display.setMinimumWidth(display.fontMetrics().horizontalAdvance(widest))
     frame = QFrame()
     frame.setFrameShape(QFrame.Shape.Box)
     frame_layout = QVBoxLayout(frame)
     frame_layout.addWidget(display)
-    keypad = Keypad(max_digits=length, gap_px=theme.gap_px)
+    column.addWidget(frame)
+    keypad = Keypad(max_digits=length, theme=theme)
     keypad.setObjectName("keypad")
     keypad.retranslate(language)
     screen.keypad = keypad
-    row.addWidget(frame, 1, Qt.AlignmentFlag.AlignTop)
+    next_button = screen.next_button(language, into=column)
+    next_button.setEnabled(False)
+    column.addStretch(1)
+    row.addLayout(column, 1)
     row.addWidget(keypad, 1)
     screen.content.addLayout(row)
-    next_button = screen.next_button(language)
-    next_button.setEnabled(False)
 
     def on_change(digits: str) -> None:
         if step.format == "amount":

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.text import Text
+from ui import physical
 from ui.screens.base import (
     Screen,
 )
@@ -25,7 +26,7 @@ class VerifierScreen(Screen):
         self.heading = label("", "title")
         self.status = label("", "huge", name="verifierStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.status.setMinimumHeight(theme.px(60))
+        physical.minimum_height(self.status, theme, 60)
         self.holder = label("", "title", name="verifierHolder")
         self.holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.heading)

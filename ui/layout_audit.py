@@ -1,0 +1,126 @@
+"""Does this screen fit? Measured on the real widgets, as accessibility.md asks.
+
+For every visible control: wholly on screen (not cut by the window or a scroll area),
+at least 15 mm each way and 3 mm from the next control at the theme's DPI, overlapping
+none; for every visible label and button: its text fits the room its widget gives it,
+measured with the widget's own font metrics (wrapped where the widget wraps). The tests
+run it at every stop of the tour on every screen size; `kiosk screenshots` prints it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
+
+from ui.theme import Theme
+
+MIN_TOUCH_MM, MIN_GAP_MM = 15.0, 3.0
+SLACK_PX = 1.0  # font metrics are fractional; a rounding pixel is not a cut
+
+
+def rect_in(window: QWidget, widget: QWidget) -> QRect:
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+
+def gap_px(a: QRect, b: QRect) -> int:
+    dx = max(b.left() - a.right() - 1, a.left() - b.right() - 1, 0)
+    dy = max(b.top() - a.bottom() - 1, a.top() - b.bottom() - 1, 0)
+    return max(dx, dy)
+
+
+def shown(widget: QWidget) -> bool:
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+def wholly_shown(widget: QWidget) -> bool:
+    """Nothing of it cut off by a parent (a scroll area's viewport, the window's edge)."""
+    visible = widget.visibleRegion().boundingRect()
+    return visible.size() == widget.size()
+
+
+def button_lines(button: QAbstractButton) -> list[str]:
+    """The lines a button draws: its wrapped text if it wraps, else its text."""
+    displayed = getattr(button, "displayed_text", None)
+    text = displayed() if callable(displayed) else button.text()
+    return text.split("\n") if text else []
+
+
+def button_text_room(button: QAbstractButton) -> tuple[float, float]:
+    option = QStyleOptionButton()
+    if isinstance(button, QPushButton):
+        button.initStyleOption(option)
+    option.rect = button.rect()
+    room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, button)
+    width = room.width()
+    if not button.icon().isNull():
+        width -= button.iconSize().width() + 4  # QCommonStyle's icon-to-text spacing
+    return width, room.height()
+
+
+def text_cut(widget: QWidget) -> str | None:
+    """Why the widget's text does not fit in it, or None if it does."""
+    metrics = QFontMetricsF(widget.font())
+    if isinstance(widget, QAbstractButton):
+        lines = button_lines(widget)
+        if not lines:
+            return None
+        room_w, room_h = button_text_room(widget)
+        need_w = max(metrics.horizontalAdvance(line) for line in lines)
+        need_h = metrics.height() * len(lines)
+    elif isinstance(widget, QLabel):
+        text = widget.text()
+        if not text or widget.textFormat() == Qt.TextFormat.RichText:
+            return None
+        room = widget.contentsRect()
+        room_w, room_h = room.width() - 2 * widget.margin(), room.height() - 2 * widget.margin()
+        flags = int(widget.alignment().value)
+        if widget.wordWrap():
+            flags |= Qt.TextFlag.TextWordWrap.value
+        needed = metrics.boundingRect(QRectF(0, 0, max(room_w, 1), 10**6), flags, text)
+        need_w, need_h = needed.width(), needed.height()
+    else:
+        return None
+    if need_w > room_w + SLACK_PX or need_h > room_h + SLACK_PX:
+        return f"text needs {need_w:.0f}x{need_h:.0f} px, has {room_w:.0f}x{room_h:.0f}"
+    return None
+
+
+def audit(window: QWidget, theme: Theme, stop: str = "", villager_sizes: bool = True) -> list[str]:
+    """Every way the window's current screen breaks the layout rules, as readable lines."""
+    problems: list[str] = []
+    screen = window.rect()
+    controls = [b for b in window.findChildren(QAbstractButton) if shown(b)]
+    rects = {control: rect_in(window, control) for control in controls}
+
+    def name(widget: QWidget) -> str:
+        return f"{stop}/{widget.objectName() or widget.text()[:12]}"
+
+    for control, rect in rects.items():
+        if not screen.contains(rect) or not wholly_shown(control):
+            problems.append(f"{name(control)}: not wholly on screen ({rect.getRect()})")
+        width, height = theme.mm(rect.width()), theme.mm(rect.height())
+        if min(width, height) < MIN_TOUCH_MM:
+            problems.append(f"{name(control)}: {width:.1f} x {height:.1f} mm")
+    for a, b in itertools.combinations(controls, 2):
+        if rects[a].intersects(rects[b]):
+            problems.append(f"{name(a)} overlaps {name(b)}")
+        elif (gap := theme.mm(gap_px(rects[a], rects[b]))) < MIN_GAP_MM:
+            problems.append(f"{name(a)} and {name(b)}: {gap:.1f} mm apart")
+    for widget in window.findChildren(QLabel) + controls:
+        if isinstance(widget, QLabel) and not shown(widget):
+            continue
+        if isinstance(widget, QLabel) and not wholly_shown(widget):
+            problems.append(f"{name(widget)}: label cut by its parent")
+        if (cut := text_cut(widget)) is not None:
+            problems.append(f"{name(widget)}: {cut}")
+    return problems

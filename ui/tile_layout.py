@@ -1,0 +1,140 @@
+"""Tiles in as many equal columns as the width allows: the reflowing grid of every screen.
+
+A 1920-wide screen shows the nav bar in one row and the services three abreast; a
+768-wide portrait screen shows the nav bar in two rows and the services one a row, the
+same widgets, never cut (issue 13). Each row is as tall as its tallest tile needs at the
+column's width (buttons wrap their text: `ui.widgets.WrapButton`).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import QBoxLayout, QLayout, QLayoutItem, QWidget
+
+
+def column_count(width: int, gap: int, min_column: int, max_columns: int, tiles: int) -> int:
+    """How many equal columns of at least `min_column` fit in `width` (at least one)."""
+    fitting = (width + gap) // (min_column + gap) if min_column + gap > 0 else max_columns
+    return max(1, min(fitting, max_columns, tiles or 1))
+
+
+class TileLayout(QLayout):
+    """Equal columns, at most `max_columns`, each at least `min_column_px` wide and at
+    least as wide as the widest tile's narrowest size (`natural_width=True`: its
+    one-line size, for short captions such as the nav bar's)."""
+
+    def __init__(
+        self,
+        gap_px: int,
+        min_column_px: int = 0,
+        max_columns: int = 6,
+        natural_width: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(gap_px)
+        self.min_column_px = min_column_px
+        self.max_columns = max_columns
+        self.natural_width = natural_width
+        self.setContentsMargins(0, 0, 0, 0)
+
+    # -- QLayout --------------------------------------------------------------------------
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt name)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt name)
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt name)
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 (Qt name)
+        return Qt.Orientation.Horizontal
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        margins = self.contentsMargins()
+        inner = width - margins.left() - margins.right()
+        height = self._arrange(QRect(0, 0, inner, 0), place=False)
+        return height + margins.top() + margins.bottom()
+
+    def _outer_width(self, inner: int) -> int:
+        margins = self.contentsMargins()
+        return inner + margins.left() + margins.right()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 (Qt name)
+        narrowest = self._outer_width(self._tile_min_width())
+        return QSize(narrowest, self.heightForWidth(narrowest))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        shown = self._shown()
+        columns = min(len(shown), self.max_columns) or 1
+        width = self._outer_width(columns * self._tile_min_width() + (columns - 1) * self.spacing())
+        return QSize(width, self.heightForWidth(width))
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt name)
+        super().setGeometry(rect)
+        self._arrange(self.contentsRect(), place=True)
+
+    # -- arranging ------------------------------------------------------------------------
+
+    def _shown(self) -> list[QLayoutItem]:
+        return [item for item in self._items if not item.isEmpty()]
+
+    def _tile_min_width(self) -> int:
+        widths = [
+            (item.sizeHint() if self.natural_width else item.minimumSize()).width()
+            for item in self._shown()
+        ]
+        return max([self.min_column_px, *widths])
+
+    def columns_for(self, width: int) -> int:
+        """How many columns fit in `width` (at least one)."""
+        return column_count(
+            width, self.spacing(), self._tile_min_width(), self.max_columns, len(self._shown())
+        )
+
+    def _arrange(self, rect: QRect, place: bool) -> int:
+        shown = self._shown()
+        if not shown:
+            return 0
+        columns = self.columns_for(rect.width())
+        column_width = (rect.width() - (columns - 1) * self.spacing()) // columns
+        y = rect.y()
+        for start in range(0, len(shown), columns):
+            row = shown[start : start + columns]
+            height = max(self._height_of(item, column_width) for item in row)
+            if place:
+                for index, item in enumerate(row):
+                    x = rect.x() + index * (column_width + self.spacing())
+                    item.setGeometry(QRect(QPoint(x, y), QSize(column_width, height)))
+            y += height + self.spacing()
+        return y - self.spacing() - rect.y()
+
+    @staticmethod
+    def _height_of(item: QLayoutItem, width: int) -> int:
+        if item.hasHeightForWidth():
+            return item.heightForWidth(width)
+        return item.sizeHint().height()
+
+
+class OrientedBox(QBoxLayout):
+    """Its items side by side in a landscape rectangle, one above the other in a portrait
+    one (the keypad beside its display, or under it)."""
+
+    def __init__(self) -> None:
+        super().__init__(QBoxLayout.Direction.LeftToRight)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt name)
+        wide = rect.width() > rect.height()
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if direction != self.direction():
+            self.setDirection(direction)
+        super().setGeometry(rect)
