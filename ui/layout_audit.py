@@ -95,32 +95,38 @@ def text_cut(widget: QWidget) -> str | None:
     return None
 
 
-def audit(window: QWidget, theme: Theme, stop: str = "", villager_sizes: bool = True) -> list[str]:
-    """Every way the window's current screen breaks the layout rules, as readable lines."""
+def cut_widgets(window: QWidget, root: QWidget | None = None, stop: str = "") -> list[str]:
+    """Controls and labels under `root` that are not wholly on `window`'s screen or whose
+    text does not fit them: what a villager would see cut."""
     problems: list[str] = []
     screen = window.rect()
+    root = root or window
+    for widget in root.findChildren(QAbstractButton) + root.findChildren(QLabel):
+        if not shown(widget):
+            continue
+        if not screen.contains(rect_in(window, widget)) or not wholly_shown(widget):
+            problems.append(f"{_name(stop, widget)}: not wholly on screen")
+        elif (cut := text_cut(widget)) is not None:
+            problems.append(f"{_name(stop, widget)}: {cut}")
+    return problems
+
+
+def _name(stop: str, widget: QWidget) -> str:
+    return f"{stop}/{widget.objectName() or widget.text()[:12]}"
+
+
+def audit(window: QWidget, theme: Theme, stop: str = "") -> list[str]:
+    """Every way the window's current screen breaks the layout rules, as readable lines."""
+    problems = cut_widgets(window, stop=stop)
     controls = [b for b in window.findChildren(QAbstractButton) if shown(b)]
     rects = {control: rect_in(window, control) for control in controls}
-
-    def name(widget: QWidget) -> str:
-        return f"{stop}/{widget.objectName() or widget.text()[:12]}"
-
     for control, rect in rects.items():
-        if not screen.contains(rect) or not wholly_shown(control):
-            problems.append(f"{name(control)}: not wholly on screen ({rect.getRect()})")
         width, height = theme.mm(rect.width()), theme.mm(rect.height())
         if min(width, height) < MIN_TOUCH_MM:
-            problems.append(f"{name(control)}: {width:.1f} x {height:.1f} mm")
+            problems.append(f"{_name(stop, control)}: {width:.1f} x {height:.1f} mm")
     for a, b in itertools.combinations(controls, 2):
         if rects[a].intersects(rects[b]):
-            problems.append(f"{name(a)} overlaps {name(b)}")
+            problems.append(f"{_name(stop, a)} overlaps {_name(stop, b)}")
         elif (gap := theme.mm(gap_px(rects[a], rects[b]))) < MIN_GAP_MM:
-            problems.append(f"{name(a)} and {name(b)}: {gap:.1f} mm apart")
-    for widget in window.findChildren(QLabel) + controls:
-        if isinstance(widget, QLabel) and not shown(widget):
-            continue
-        if isinstance(widget, QLabel) and not wholly_shown(widget):
-            problems.append(f"{name(widget)}: label cut by its parent")
-        if (cut := text_cut(widget)) is not None:
-            problems.append(f"{name(widget)}: {cut}")
+            problems.append(f"{_name(stop, a)} and {_name(stop, b)}: {gap:.1f} mm apart")
     return problems

@@ -1,11 +1,11 @@
 """When a screen cannot fit: scroll its long part, say so, and tell staff (issue 13).
 
 Every screen reflows first (tiles in fewer columns, wrapped text, the nav bar beside a low
-landscape screen). The parts that can grow without bound (a review of many answers, a
-list of policies) sit in a `ScrollingArea`: it scrolls only when it must, and then shows a
-large cue (▼ 下面还有内容) beside a touch-sized scroll bar. `OverflowGuard` measures the
-screen shown against the room it has and tells staff, once per screen and text size, that
-a smaller text size would fit.
+landscape screen). The parts that can grow without bound (a list of policies) sit in a
+`ScrollingArea`: it scrolls only when it must, and then shows a large cue (▼ 下面还有内容)
+beside a touch-sized scroll bar. `OverflowGuard` looks at the screen shown as the layout
+tests do (`ui.layout_audit.cut_widgets`) and tells staff, once per screen, text size and
+screen height, that something is cut or scrolls and a smaller text size would fit.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QStackedWidget, QVBoxLayout, 
 
 from kiosk import events
 from kiosk.text import Text
+from ui.layout_audit import cut_widgets
 from ui.theme import Theme
 from ui.widgets import label
 
@@ -69,31 +70,24 @@ class OverflowGuard:
     def check_soon(self) -> None:
         QTimer.singleShot(0, self.check)  # after the new screen is laid out
 
-    def needed_height(self, page: QWidget) -> int:
-        layout = page.layout()
-        if layout is None:
-            return page.minimumSizeHint().height()
-        if layout.hasHeightForWidth():
-            return layout.totalHeightForWidth(page.width())
-        return layout.totalMinimumSize().height()
-
     def check(self) -> None:
         page: QWidget = self.stack.currentWidget()
         if page is None or not page.isVisible():
             return
-        needed, room = self.needed_height(page), page.height()
+        window = page.window()
+        cut = cut_widgets(window, page, page.objectName())
         scrolling = [area for area in page.findChildren(ScrollingArea) if area.scrolls()]
-        if needed <= room and not scrolling:
+        if not cut and not scrolling:
             return
-        key = (page.objectName(), self.theme.text_size, room)
+        key = (page.objectName(), self.theme.text_size, window.height())
         if key in self._reported:
             return
         self._reported.add(key)
+        what = "; ".join(cut[:3]) if cut else "scrolls"
         self._report(
             events.StaffAlert(
                 T_DOES_NOT_FIT,
-                f"{page.objectName()} needs {needed} px of height, has {room} px"
-                f"{' and scrolls' if scrolling else ''} (text size {self.theme.text_size}, "
-                f"{self.theme.dpi:.0f} DPI)",
+                f"{what} (screen {window.width()}x{window.height()}, text size "
+                f"{self.theme.text_size}, {self.theme.dpi:.0f} DPI)",
             )
         )

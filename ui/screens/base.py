@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QStackedWidget, QWidget
 
 from kiosk.text import Text
 from ui import physical
@@ -44,6 +44,21 @@ def tiles(
     for button in buttons:
         layout.addWidget(button)
     return layout
+
+
+def sized_by_current_page(stack: QStackedWidget) -> None:
+    """Let only the page shown decide how much room `stack` asks for: a long hidden page
+    (the staff's service list) must not squeeze the one on screen."""
+
+    def page_changed(_index: int) -> None:
+        current = stack.currentWidget()
+        for index in range(stack.count()):
+            page = stack.widget(index)
+            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        stack.updateGeometry()
+
+    stack.currentChanged.connect(page_changed)
 
 
 class Screen(QWidget):

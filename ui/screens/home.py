@@ -107,6 +107,7 @@ class HomeScreen(Screen):
             tile.setProperty("serviceId", service.id)
             tile.clicked.connect(lambda _=False, s=service.id: self.service_chosen.emit(s))
             tile.setParent(self.tile_area)
+            tile.ensurePolished()  # measured before shown: with the style sheet's font
             tile.hide()
             self._tiles.append(tile)
         self._show_page()

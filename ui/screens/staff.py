@@ -28,7 +28,7 @@ from kiosk.staff import PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
 from ui import physical
-from ui.screens.base import clear_layout
+from ui.screens.base import clear_layout, sized_by_current_page
 from ui.screens.staff_pin import StaffPinPage
 from ui.theme import Theme
 from ui.widgets import big_button, label
@@ -102,6 +102,7 @@ class StaffScreen(QWidget):
         top.addWidget(self.back_button)
         outer.addLayout(top)
         self.pages = QStackedWidget()
+        sized_by_current_page(self.pages)
         outer.addWidget(self.pages, 1)
         self.pin_page = StaffPinPage(theme)
         self.pin_page.pin_entered.connect(self.pin_entered)
@@ -129,6 +130,7 @@ class StaffScreen(QWidget):
         physical.spacing(tabs, t)
         self.tab_buttons: dict[str, QPushButton] = {}
         self.sections = QStackedWidget()
+        sized_by_current_page(self.sections)
         for key, _ in PAGES:
             button = big_button("", f"staff_tab_{key}")
             button.setCheckable(True)
@@ -173,11 +175,12 @@ class StaffScreen(QWidget):
         grid = QGridLayout()
         self.count_values: dict[str, object] = {}
         self.count_captions = []
-        for row, (key, _) in enumerate(COUNT_LABELS):
+        for index, (key, _) in enumerate(COUNT_LABELS):
             caption = label("", wrap=False)
             value = label("–", "title", wrap=False, name=f"count_{key}")
-            grid.addWidget(caption, row, 0)
-            grid.addWidget(value, row, 1)
+            row, column = divmod(index, 2)  # two counts a row: room for the rest
+            grid.addWidget(caption, row, 2 * column)
+            grid.addWidget(value, row, 2 * column + 1)
             self.count_captions.append(caption)
             self.count_values[key] = value
         layout.addLayout(grid)
@@ -369,7 +372,7 @@ class StaffScreen(QWidget):
         )
 
     def show_alerts(self, alerts: list[str]) -> None:
-        self.alerts.setText("\n".join(alerts[-5:]))
+        self.alerts.setText("\n".join(alerts[-3:]))
 
     def show_reader(self, detail: str) -> None:
         self.reader_detail.setText(detail)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QFrame, QPushButton, QVBoxLayout
 
 from kiosk.catalog import (
@@ -29,6 +30,7 @@ from kiosk.text import Text
 from kiosk.tracking import group_digits
 from ui import physical
 from ui.screens.base import COLON, tiles
+from ui.theme import FONT_FAMILIES
 from ui.tile_layout import OrientedBox
 from ui.widgets import Keypad, big_button, label
 
@@ -181,11 +183,14 @@ def render_keypad(screen: StepScreen, run: FlowRun, step: KeypadStep, language: 
     row = physical.spacing(OrientedBox(), theme)
     column = physical.spacing(QVBoxLayout(), theme)
     display = label("", "huge", wrap=False, name="keypadDisplay")
-    display.ensurePolished()  # its font comes from the style sheet
     widest = {"amount": "9" * length + " 元", "mobile": "000 0000 0000"}.get(
         step.format, group_digits("0" * length)
     )
-    display.setMinimumWidth(display.fontMetrics().horizontalAdvance(widest))
+    font = QFont()  # the display's, as the style sheet will give it
+    font.setFamilies(FONT_FAMILIES)
+    font.setPixelSize(theme.huge_px)
+    font.setBold(True)
+    display.setMinimumWidth(round(QFontMetricsF(font).horizontalAdvance(widest)) + 2)
     frame = QFrame()
     frame.setFrameShape(QFrame.Shape.Box)
     frame_layout = QVBoxLayout(frame)
@@ -224,10 +229,12 @@ def render_keypad(screen: StepScreen, run: FlowRun, step: KeypadStep, language: 
 
 @renders("review")
 def render_review(screen: StepScreen, run: FlowRun, step: ReviewStep, language: str) -> None:
-    for caption, value in run.summary():
-        screen.content.addWidget(
-            label(f"{caption(language)}{COLON(language)}{value(language)}", name="summaryLine")
-        )
+    lines = [
+        label(f"{caption(language)}{COLON(language)}{value(language)}", name="summaryLine")
+        for caption, value in run.summary()
+    ]
+    # Two columns where the screen is wide enough: a long review stays on one screen.
+    screen.content.addLayout(tiles(lines, screen.theme, 2, 120))
     screen.content.addStretch(1)
     if run.service.action == "submit":
         caption = Text("✔ 确认提交", "✔ Submit")
