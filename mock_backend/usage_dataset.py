@@ -1,0 +1,180 @@
+"""Every kiosk's usage events as one date-partitioned Parquet dataset (hive layout).
+
+    <root>/date=2026-11-21/kiosk=kiosk-0001/part-<first row>.parquet
+
+Events arrive in SQLite (the store keeps each (kiosk, session, seq) once) and are moved
+here in bulk: when enough have piled up, and before every export. One part per touched
+partition per move; a partition with more than MAX_PARTS parts is compacted into one,
+so a fleet's day is a handful of files per kiosk, not thousands of tiny ones. A part is
+named after its first stored row, so a move repeated after a crash rewrites the same file
+rather than adding a copy. DuckDB reads the dataset here (the export); Spark, Trino or
+ClickHouse read the same files when a province's fleet outgrows one machine.
+
+Columns: kiosk_id, session_id, seq, event, started_local (timestamp, kiosk local time),
+utc_offset_min, offset_ms, then one column per event field (typed as it arrives; a
+field absent from a part is simply not there: read with union_by_name / mergeSchema).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+MAX_PARTS = 4
+BASE_SCHEMA = pa.schema(
+    [
+        ("kiosk_id", pa.string()),
+        ("session_id", pa.string()),
+        ("seq", pa.int32()),
+        ("event", pa.string()),
+        ("started_local", pa.timestamp("ms")),
+        ("utc_offset_min", pa.int16()),
+        ("offset_ms", pa.int64()),
+    ]
+)
+BASE_NAMES = set(BASE_SCHEMA.names)
+
+
+def event_table(rows: list[dict]) -> pa.Table:
+    """Wire events (fields nested under "fields") as one flat, typed table."""
+    columns: dict[str, list] = {name: [] for name in BASE_SCHEMA.names}
+    extra: dict[str, list] = {}
+    for position, row in enumerate(rows):
+        for name in BASE_SCHEMA.names:
+            columns[name].append(row.get(name))
+        for name, value in row.get("fields", {}).items():
+            extra.setdefault(name, [None] * position).append(value)
+        for values in extra.values():
+            if len(values) < position + 1:
+                values.append(None)
+    columns["started_local"] = [dt.datetime.fromisoformat(v) for v in columns["started_local"]]
+    arrays = [pa.array(columns[f.name], f.type) for f in BASE_SCHEMA]
+    fields = list(BASE_SCHEMA)
+    for name in sorted(extra):
+        try:
+            array = pa.array(extra[name])
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: keep them as text
+            array = pa.array([None if v is None else json.dumps(v) for v in extra[name]])
+        if pa.types.is_null(array.type):
+            continue
+        arrays.append(array)
+        fields.append(pa.field(name, array.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+class UsageDataset:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()  # one move or compaction at a time
+
+    def partition(self, day: str, kiosk_id: str) -> Path:
+        return self.root / f"date={day}" / f"kiosk={kiosk_id}"
+
+    def files(self) -> list[Path]:
+        return sorted(self.root.glob("date=*/kiosk=*/part-*.parquet"))
+
+    def add(self, rows: list[tuple[int, str, str, dict]]) -> None:
+        """(stored row number, day, kiosk id, wire event) for each event to move here."""
+        by_partition: dict[tuple[str, str], list[tuple[int, dict]]] = defaultdict(list)
+        for number, day, kiosk_id, event in rows:
+            by_partition[(day, kiosk_id)].append((number, {**event, "kiosk_id": kiosk_id}))
+        with self._lock:
+            for (day, kiosk_id), items in by_partition.items():
+                items.sort(key=lambda item: item[0])
+                table = event_table([event for _, event in items])
+                folder = self.partition(day, kiosk_id)
+                folder.mkdir(parents=True, exist_ok=True)
+                _write_atomically(table, folder / f"part-{items[0][0]}.parquet")
+                self._compact(folder)
+
+    def _compact(self, folder: Path) -> None:
+        parts = sorted(folder.glob("part-*.parquet"), key=_part_number)
+        if len(parts) <= MAX_PARTS:
+            return
+        tables = [pq.read_table(part) for part in parts]
+        merged = pa.concat_tables(tables, promote_options="permissive")
+        merged = merged.sort_by([("started_local", "ascending"), ("session_id", "ascending")])
+        _write_atomically(merged, parts[0])  # replaces the first; then the rest go
+        for part in parts[1:]:
+            part.unlink()
+
+    def export(self, since: dt.date, until: dt.date, kiosk_id: str | None, out: Path) -> int:
+        """Rows of days since..until (and one kiosk) into one Parquet file; their count."""
+        with self._lock:
+            if not self.files():
+                pq.write_table(BASE_SCHEMA.empty_table(), out)
+                return 0
+            where = f"date BETWEEN DATE '{since.isoformat()}' AND DATE '{until.isoformat()}'"
+            if kiosk_id is not None:
+                where += " AND kiosk = $kiosk"
+            glob = str(self.root / "*" / "*" / "*.parquet")
+            with duckdb.connect() as db:
+                source = (
+                    f"read_parquet('{_quoted(glob)}', hive_partitioning = true,"
+                    " union_by_name = true)"
+                )
+                parameters = {"kiosk": kiosk_id} if kiosk_id is not None else {}
+                count = db.execute(
+                    f"SELECT count(*) FROM {source} WHERE {where}", parameters
+                ).fetchone()[0]
+                db.execute(
+                    f"COPY (SELECT * EXCLUDE (date, kiosk), date, kiosk FROM {source}"
+                    f" WHERE {where} ORDER BY started_local, session_id, seq)"
+                    f" TO '{_quoted(str(out))}' (FORMAT parquet, COMPRESSION zstd)",
+                    parameters,
+                )
+            return int(count)
+
+
+def _part_number(path: Path) -> int:
+    return int(path.stem.removeprefix("part-"))
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _write_atomically(table: pa.Table, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, temporary, compression="zstd")
+    os.replace(temporary, path)
+
+
+class UsageIngest:
+    """Stores arriving events (once each) and moves them to the dataset in bulk."""
+
+    def __init__(self, store, dataset: UsageDataset, move_at: int = 20_000) -> None:
+        self.store = store
+        self.dataset = dataset
+        self.move_at = move_at
+        self._waiting = store.count_usage_events_to_move()
+        self._moving = threading.Lock()
+
+    def add(self, kiosk_id: str, events: list[dict]) -> int:
+        new = self.store.add_usage_events(kiosk_id, events)
+        self._waiting += new
+        if self._waiting >= self.move_at and self._moving.acquire(blocking=False):
+            try:
+                self._move()
+            finally:
+                self._moving.release()
+        return new
+
+    def move_all(self) -> None:
+        with self._moving:
+            self._move()
+
+    def _move(self) -> None:
+        while rows := self.store.usage_events_to_move(200_000):
+            self.dataset.add(rows)
+            self.store.mark_usage_events_moved([row[0] for row in rows])
+        self._waiting = 0
