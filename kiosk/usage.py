@@ -73,7 +73,7 @@ class _Screen:
     entered_ms: int
     service: str | None
     step: str
-    index: int | None
+    position: int | None
 
 
 def new_session_id() -> str:
@@ -104,7 +104,7 @@ def age_band(birth_date: dt.date, today: dt.date) -> str:
 
 class UsageLog:
     """`vocabulary()`: the catalog ids an id field may hold (service and step ids plus
-    SCREENS); `context()`: (service, step, index) of the step showing, or None;
+    SCREENS); `context()`: (service, step, position) of the step showing, or None;
     `demographics()`: whether staff switched age band and sex on."""
 
     def __init__(
@@ -232,16 +232,16 @@ class UsageLog:
         name = object_name.removesuffix("Screen").removesuffix("Page")
         name = "staff_pin" if name == "staffPin" else name
         context = self._context()
-        service, step, index = context if context else (None, None, None)
+        service, step, position = context if context else (None, None, None)
         if name != "step" or context is None:
-            step, index = (name if name in SCREENS else "other"), None
+            step, position = (name if name in SCREENS else "other"), None
         with self._lock:
             self._close_screen()
             session = self._session
             if session is None or session.lone:
                 return
             entered = int((self._monotonic() - session.t0) * 1000)
-            self._screen = _Screen(session, entered, service, step, index)
+            self._screen = _Screen(session, entered, service, step, position)
             if name != "idle":
                 self._place = (service, step)
 
@@ -255,8 +255,8 @@ class UsageLog:
         }
         if screen.service is not None:
             fields["service"] = screen.service
-        if screen.index is not None:
-            fields["index"] = screen.index
+        if screen.position is not None:
+            fields["position"] = screen.position
         if self.store is not None:  # the interval's own offset is when it was entered
             self.store.put(screen.session.row("screen_shown", screen.entered_ms, fields))
 

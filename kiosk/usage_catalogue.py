@@ -172,7 +172,7 @@ EVENTS: tuple[Event, ...] = (
         (
             SERVICE,
             STEP,
-            _int("index", 99, "The step's position in the service (1 = first).", optional=True),
+            _int("position", 99, "The step's place in the service (1 = first).", optional=True),
             _int("left_ms", MAX_DURATION_MS, "When the screen was left."),
         ),
     ),
