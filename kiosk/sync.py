@@ -58,6 +58,7 @@ class SyncReport:
     unreachable: bool = False  # the backend could not be reached at all
     held_s: float = 0.0  # the server asked us to wait this much longer: nothing was sent
     busy: bool = False  # another round holds the sender lock: nothing was tried
+    records: int = 0  # other records acknowledged (usage batches), not counted in `sent`
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -176,7 +177,7 @@ class SyncEngine(SyncLoop):
                 self._report_problem("a sync round is stuck; nothing is being sent")
             return BEAT_EVERY_S
         self._busy_since = self._monotonic()
-        if not report.error or report.sent:
+        if not report.error or report.sent or report.records:
             self._clear_problem()  # a round that worked clears the last problem
         if self._on_finished is not None:
             self._on_finished(report)
@@ -311,7 +312,7 @@ class SyncEngine(SyncLoop):
             return False
         if route.acknowledged(response, item):
             self._queue.mark_sent([item.id], dt.datetime.now(dt.UTC))
-            report.sent += 1
+            report.records += 1
         elif response.status_code in PERMANENT_ITEM_STATUSES | SPLIT_BATCH_STATUSES:
             self._queue.mark_quarantined(item.id, f"refused: HTTP {response.status_code}")
             report.quarantined += 1

@@ -626,10 +626,13 @@ class SubmissionQueue:
     # -- reading --------------------------------------------------------------------------
 
     def count_due(self, now: float) -> int:
+        """Submissions due now (records are not counted, as in counts())."""
+        marks = ", ".join("?" * len(self._record_kinds))
         return self._store.read_one(
-            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'failed')"
-            " AND next_attempt_at <= ?",
-            [now],
+            "SELECT COUNT(*) FROM outbox o JOIN submissions s ON s.id = o.submission_id"
+            " WHERE o.state IN ('pending', 'failed') AND o.next_attempt_at <= ?"
+            f" AND s.service_id NOT IN ({marks})",
+            [now, *self._record_kinds],
         )[0]
 
     def counts(self) -> QueueCounts:
