@@ -44,6 +44,7 @@ from kiosk.flow import FlowDeclined, FlowRun, InvalidAnswer, offered_dates
 from kiosk.journey import ReceiptOutcome
 from kiosk.simulate_usage import UsageVillagers
 from kiosk.staff import PIN_LENGTHS
+from kiosk.usage_upload import USAGE_RECORD
 from offline_cache import QueueFull
 
 SIMULATED_READER = "Simulated reader"
@@ -103,21 +104,26 @@ def simulated_identities(rng: random.Random, count: int, today: dt.date) -> list
 
 
 def identities_from_csv(path: Path) -> list[tuple[Identity, str]]:
-    """(identity, phone) from a CSV of name,id_number,phone; a bad row is an error naming
-    its line (never echoing the ID number)."""
+    """(identity, phone) from a CSV of name,id_number,phone[,address]; a bad row is an
+    error naming its line (never echoing the ID number)."""
     people = []
     with path.open(encoding="utf-8", newline="") as handle:
         for line_number, row in enumerate(csv.reader(handle), 1):
             if not row or (line_number == 1 and row[0].strip().lower() == "name"):
                 continue
             if len(row) < 2:
-                raise ValueError(f"{path}:{line_number}: expected name,id_number,phone")
+                raise ValueError(f"{path}:{line_number}: expected name,id_number,phone[,address]")
             name, number = row[0].strip(), row[1].strip().upper()
             phone = row[2].strip() if len(row) > 2 else ""
+            address = row[3].strip() if len(row) > 3 else None
             if not idn.is_valid(number):
                 raise ValueError(f"{path}:{line_number}: the ID number fails its check")
             identity = Identity(
-                name=name, id_number=number, sex=idn.sex(number), birth_date=idn.birth_date(number)
+                name=name,
+                id_number=number,
+                sex=idn.sex(number),
+                birth_date=idn.birth_date(number),
+                address=address,
             )
             people.append((identity, phone))
     if not people:
@@ -341,9 +347,10 @@ def pause(seconds: float) -> None:
 def drain(core: KioskCore, timeout_s: float) -> None:
     """Wait for the sync loop to send what it can (the summary reports what is left)."""
     deadline = time.monotonic() + timeout_s
+    core.usage.flush()  # the usage log's last events into the outbox too
     while time.monotonic() < deadline:
         counts = core.queue.counts()
-        if counts.unsent == 0:
+        if counts.unsent == 0 and core.queue.unsent_of(USAGE_RECORD) == 0:
             return
         core.sync.trigger()
         pause(0.2)

@@ -40,17 +40,27 @@ SPARK_QUERY = """\
 from pyspark.sql import SparkSession, functions as F
 
 spark = SparkSession.builder.appName("kiosk-usage").getOrCreate()
-events = (spark.read.option("mergeSchema", "true").parquet("s3://province/usage-events/")
-          .where(F.col("date").between("2026-11-01", "2026-11-30")))  # partitions pruned
-steps = (events.where((F.col("event") == "screen_shown") & F.col("position").isNotNull())
-         .withColumn("spent_ms", F.col("left_ms") - F.col("offset_ms"))
-         .groupBy("kiosk_id", "session_id", "service", "step")
-         .agg(F.sum("spent_ms").alias("spent_ms")))
-(steps.groupBy("service", "step")
-      .agg(F.countDistinct("kiosk_id", "session_id").alias("reached"),
-           F.percentile_approx("spent_ms", 0.5).alias("median_ms"),
-           F.percentile_approx("spent_ms", 0.9).alias("p90_ms"))
-      .orderBy("service", "step").show(200, truncate=False))"""
+events = (
+    spark.read.option("mergeSchema", "true")
+    .parquet("s3://province/usage-events/")
+    .where(F.col("date").between("2026-11-01", "2026-11-30"))
+)  # partitions pruned
+steps = (
+    events.where((F.col("event") == "screen_shown") & F.col("position").isNotNull())
+    .withColumn("spent_ms", F.col("left_ms") - F.col("offset_ms"))
+    .groupBy("kiosk_id", "session_id", "service", "step")
+    .agg(F.sum("spent_ms").alias("spent_ms"))
+)
+(
+    steps.groupBy("service", "step")
+    .agg(
+        F.countDistinct("kiosk_id", "session_id").alias("reached"),
+        F.percentile_approx("spent_ms", 0.5).alias("median_ms"),
+        F.percentile_approx("spent_ms", 0.9).alias("p90_ms"),
+    )
+    .orderBy("service", "step")
+    .show(200, truncate=False)
+)"""
 
 
 def describe_events() -> str:
