@@ -169,11 +169,11 @@ asked AS (
     GROUP BY ALL
 )
 SELECT p.service, p.step,
-       avg(p.position) AS position,
+       round(avg(p.position), 2) AS position,
        count(*) AS reached,
        coalesce(any_value(g.gave_up), 0) AS gave_up,
-       median(p.spent_ms) AS median_ms,
-       quantile_cont(p.spent_ms, 0.9) AS p90_ms,
+       CAST(round(median(p.spent_ms)) AS BIGINT) AS median_ms,
+       CAST(round(quantile_cont(p.spent_ms, 0.9)) AS BIGINT) AS p90_ms,
        coalesce(any_value(a.help), 0) AS help,
        coalesce(any_value(a.idle_timeouts), 0) AS idle_timeouts,
        coalesce(any_value(a.voice_repeats), 0) AS voice_repeats
@@ -189,7 +189,8 @@ WHERE event = 'card_read' AND result <> 'ok' GROUP BY ALL ORDER BY reads DESC, c
 """
 CARD_TOTALS = """
 SELECT count(*) AS reads, count(*) FILTER (WHERE result = 'ok') AS ok,
-       median(latency_ms) FILTER (WHERE result = 'ok') AS median_latency_ms
+       CAST(round(median(latency_ms) FILTER (WHERE result = 'ok')) AS BIGINT)
+           AS median_latency_ms
 FROM ev WHERE event = 'card_read'
 """
 BY_HOUR = """
