@@ -41,6 +41,11 @@ NEEDED = (
     "voice_repeat",
     "language_chosen",
 )
+# Only these columns are read: Parquet reads only what is asked for.
+COLUMNS = (
+    "kiosk_id", "session_id", "event", "started_local", "offset_ms", "service", "step",
+    "position", "left_ms", "result", "latency_ms", "text_size", "high_contrast", "language",
+)  # fmt: skip
 SUFFIXES = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv"}
 
 
@@ -82,6 +87,8 @@ def _select_columns(db: duckdb.DuckDBPyConnection, source: str) -> str:
     present = {row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     chosen = []
     for name, kind in columns():
+        if name not in COLUMNS:
+            continue
         sql_type = SQL_TYPES[kind]
         if name not in present:
             chosen.append(f"CAST(NULL AS {sql_type}) AS {name}")

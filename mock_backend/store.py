@@ -239,23 +239,23 @@ class BackendStore:
                 raise
             return self._conn.total_changes - before
 
-    def usage_events_to_move(self, limit: int) -> list[tuple[int, str, str, dict]]:
-        """(row number, day, kiosk id, event) of events not yet in the Parquet dataset."""
+    def usage_events_to_move(self, limit: int) -> list[tuple[int, str, str, str]]:
+        """(row number, day, kiosk id, event as JSON) of events not yet in the Parquet
+        dataset, oldest first."""
         with self._lock:
-            rows = self._conn.execute(
+            return self._conn.execute(
                 "SELECT id, day, kiosk_id, body FROM usage_events WHERE in_dataset = 0"
                 " ORDER BY id LIMIT ?",
                 [limit],
             ).fetchall()
-        return [(number, day, kiosk, json.loads(body)) for number, day, kiosk, body in rows]
 
-    def mark_usage_events_moved(self, numbers: list[int]) -> None:
+    def mark_usage_events_moved(self, up_to: int) -> None:
+        """Every event stored up to row `up_to` is in the dataset now."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.executemany(
-                "UPDATE usage_events SET in_dataset = 1 WHERE id = ?", [(n,) for n in numbers]
+            self._conn.execute(
+                "UPDATE usage_events SET in_dataset = 1 WHERE in_dataset = 0 AND id <= ?",
+                [up_to],
             )
-            self._conn.execute("COMMIT")
 
     def count_usage_events_to_move(self) -> int:
         with self._lock:

@@ -18,6 +18,7 @@ field absent from a part is simply not there: read with union_by_name / mergeSch
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import threading
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 MAX_PARTS = 4
@@ -45,18 +47,21 @@ BASE_NAMES = set(BASE_SCHEMA.names)
 
 def event_table(rows: list[dict]) -> pa.Table:
     """Wire events (fields nested under "fields") as one flat, typed table."""
-    columns: dict[str, list] = {name: [] for name in BASE_SCHEMA.names}
+    count = len(rows)
     extra: dict[str, list] = {}
     for position, row in enumerate(rows):
-        for name in BASE_SCHEMA.names:
-            columns[name].append(row.get(name))
         for name, value in row.get("fields", {}).items():
-            extra.setdefault(name, [None] * position).append(value)
-        for values in extra.values():
-            if len(values) < position + 1:
-                values.append(None)
-    columns["started_local"] = [dt.datetime.fromisoformat(v) for v in columns["started_local"]]
-    arrays = [pa.array(columns[f.name], f.type) for f in BASE_SCHEMA]
+            column = extra.get(name)
+            if column is None:
+                column = extra[name] = [None] * count
+            column[position] = value
+    arrays = []
+    for field in BASE_SCHEMA:
+        values = [row.get(field.name) for row in rows]
+        if field.name == "started_local":  # ISO text: Arrow parses it, no datetime objects
+            arrays.append(pa.array(values, pa.string()).cast(field.type))
+        else:
+            arrays.append(pa.array(values, field.type))
     fields = list(BASE_SCHEMA)
     for name in sorted(extra):
         try:
@@ -67,6 +72,37 @@ def event_table(rows: list[dict]) -> pa.Table:
             continue
         arrays.append(array)
         fields.append(pa.field(name, array.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def table_from_json(bodies: list[str], kiosk_id: str) -> pa.Table:
+    """Stored event bodies (JSON text) as one flat table, parsed by Arrow in C++; events
+    whose fields do not agree on a type take the slower path (event_table)."""
+    try:
+        parsed = pj.read_json(
+            io.BytesIO("\n".join(bodies).encode("utf-8")),
+            read_options=pj.ReadOptions(block_size=1 << 30),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return event_table([{**json.loads(b), "kiosk_id": kiosk_id} for b in bodies])
+    arrays, fields = [], []
+    for field in BASE_SCHEMA:
+        if field.name == "kiosk_id":
+            arrays.append(pa.array([kiosk_id] * parsed.num_rows, field.type))
+        else:
+            column = parsed.column(field.name)
+            if field.name == "started_local" and pa.types.is_string(column.type):
+                column = column.cast(pa.timestamp("ms"))
+            arrays.append(column.cast(field.type))
+        fields.append(field)
+    if "fields" in parsed.column_names and pa.types.is_struct(parsed.schema.field("fields").type):
+        nested = parsed.select(["fields"]).flatten()
+        for name in sorted(nested.column_names):
+            column = nested.column(name)
+            if pa.types.is_null(column.type):
+                continue
+            arrays.append(column)
+            fields.append(pa.field(name.removeprefix("fields."), column.type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
@@ -82,15 +118,15 @@ class UsageDataset:
     def files(self) -> list[Path]:
         return sorted(self.root.glob("date=*/kiosk=*/part-*.parquet"))
 
-    def add(self, rows: list[tuple[int, str, str, dict]]) -> None:
-        """(stored row number, day, kiosk id, wire event) for each event to move here."""
-        by_partition: dict[tuple[str, str], list[tuple[int, dict]]] = defaultdict(list)
-        for number, day, kiosk_id, event in rows:
-            by_partition[(day, kiosk_id)].append((number, {**event, "kiosk_id": kiosk_id}))
+    def add(self, rows: list[tuple[int, str, str, str]]) -> None:
+        """(stored row number, day, kiosk id, the event as JSON) for each event to move."""
+        by_partition: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+        for number, day, kiosk_id, body in rows:
+            by_partition[(day, kiosk_id)].append((number, body))
         with self._lock:
             for (day, kiosk_id), items in by_partition.items():
                 items.sort(key=lambda item: item[0])
-                table = event_table([event for _, event in items])
+                table = table_from_json([body for _, body in items], kiosk_id)
                 folder = self.partition(day, kiosk_id)
                 folder.mkdir(parents=True, exist_ok=True)
                 _write_atomically(table, folder / f"part-{items[0][0]}.parquet")
@@ -176,5 +212,5 @@ class UsageIngest:
     def _move(self) -> None:
         while rows := self.store.usage_events_to_move(200_000):
             self.dataset.add(rows)
-            self.store.mark_usage_events_moved([row[0] for row in rows])
+            self.store.mark_usage_events_moved(rows[-1][0])
         self._waiting = 0
