@@ -347,10 +347,11 @@ def pause(seconds: float) -> None:
 def drain(core: KioskCore, timeout_s: float) -> None:
     """Wait for the sync loop to send what it can (the summary reports what is left)."""
     deadline = time.monotonic() + timeout_s
-    core.usage.flush()  # the usage log's last events into the outbox too
     while time.monotonic() < deadline:
+        core.usage.flush()  # the usage log's events into the outbox, as far as it takes them
         counts = core.queue.counts()
-        if counts.unsent == 0 and core.queue.unsent_of(USAGE_RECORD) == 0:
+        usage_waits = core.queue.unsent_of(USAGE_RECORD) + core.usage.store.unbatched()
+        if counts.unsent == 0 and usage_waits == 0:
             return
         core.sync.trigger()
         pause(0.2)

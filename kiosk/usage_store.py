@@ -108,6 +108,13 @@ class UsageStore:
             self._queue.put(_STOP)
             thread.join(30)
 
+    def unbatched(self) -> int:
+        """Rows on disk not yet handed to the outbox."""
+        if not self.path.exists():
+            return 0
+        with contextlib.closing(_connect(self.path)) as conn:
+            return conn.execute("SELECT COUNT(*) FROM events WHERE batch IS NULL").fetchone()[0]
+
     def rows(self, since: str | None = None, until: str | None = None) -> Iterator[dict]:
         """Rows whose session started on days `since`..`until` (YYYY-MM-DD, inclusive),
         in order, as dicts of the base columns plus the event's fields."""

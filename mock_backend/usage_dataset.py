@@ -42,7 +42,8 @@ BASE_SCHEMA = pa.schema(
         ("offset_ms", pa.int64()),
     ]
 )
-BASE_NAMES = set(BASE_SCHEMA.names)
+# A field named like a column (or a partition) is not kept: the kiosk never sends one.
+RESERVED = {*BASE_SCHEMA.names, "date", "kiosk"}
 
 
 def event_table(rows: list[dict]) -> pa.Table:
@@ -63,7 +64,7 @@ def event_table(rows: list[dict]) -> pa.Table:
         else:
             arrays.append(pa.array(values, field.type))
     fields = list(BASE_SCHEMA)
-    for name in sorted(extra):
+    for name in sorted(set(extra) - RESERVED):
         try:
             array = pa.array(extra[name])
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: keep them as text
@@ -99,7 +100,7 @@ def table_from_json(bodies: list[str], kiosk_id: str) -> pa.Table:
         nested = parsed.select(["fields"]).flatten()
         for name in sorted(nested.column_names):
             column = nested.column(name)
-            if pa.types.is_null(column.type):
+            if pa.types.is_null(column.type) or name.removeprefix("fields.") in RESERVED:
                 continue
             arrays.append(column)
             fields.append(pa.field(name.removeprefix("fields."), column.type))
@@ -153,22 +154,51 @@ class UsageDataset:
             if kiosk_id is not None:
                 where += " AND kiosk = $kiosk"
             glob = str(self.root / "*" / "*" / "*.parquet")
-            with duckdb.connect() as db:
-                source = (
-                    f"read_parquet('{_quoted(glob)}', hive_partitioning = true,"
-                    " union_by_name = true)"
-                )
-                parameters = {"kiosk": kiosk_id} if kiosk_id is not None else {}
-                count = db.execute(
-                    f"SELECT count(*) FROM {source} WHERE {where}", parameters
-                ).fetchone()[0]
-                db.execute(
-                    f"COPY (SELECT * EXCLUDE (date, kiosk), date, kiosk FROM {source}"
-                    f" WHERE {where} ORDER BY started_local, session_id, seq)"
-                    f" TO '{_quoted(str(out))}' (FORMAT parquet, COMPRESSION zstd)",
-                    parameters,
-                )
-            return int(count)
+            try:
+                return self._export_with_duckdb(glob, where, kiosk_id, out)
+            except duckdb.Error:  # a field sent with two types: read it as text
+                return self._export_as_text(since, until, kiosk_id, out)
+
+    def _export_with_duckdb(self, glob: str, where: str, kiosk_id: str | None, out: Path) -> int:
+        with duckdb.connect() as db:
+            source = (
+                f"read_parquet('{_quoted(glob)}', hive_partitioning = true, union_by_name = true)"
+            )
+            parameters = {"kiosk": kiosk_id} if kiosk_id is not None else {}
+            count = db.execute(
+                f"SELECT count(*) FROM {source} WHERE {where}", parameters
+            ).fetchone()[0]
+            db.execute(
+                f"COPY (SELECT * EXCLUDE (date, kiosk), date, kiosk FROM {source}"
+                f" WHERE {where} ORDER BY started_local, session_id, seq)"
+                f" TO '{_quoted(str(out))}' (FORMAT parquet, COMPRESSION zstd)",
+                parameters,
+            )
+        return int(count)
+
+    def _export_as_text(
+        self, since: dt.date, until: dt.date, kiosk_id: str | None, out: Path
+    ) -> int:
+        tables = []
+        for part in self.files():
+            day, kiosk = part.parent.parent.name[5:], part.parent.name[6:]
+            if since.isoformat() <= day <= until.isoformat() and kiosk_id in (None, kiosk):
+                table = pq.read_table(part)
+                table = table.append_column("date", pa.array([day] * table.num_rows))
+                tables.append(table.append_column("kiosk", pa.array([kiosk] * table.num_rows)))
+        types: dict[str, set] = defaultdict(set)
+        for table in tables:
+            for field in table.schema:
+                types[field.name].add(field.type)
+        mixed = {name for name, seen in types.items() if len(seen) > 1}
+        tables = [_as_text(table, mixed) for table in tables]
+        merged = (
+            pa.concat_tables(tables, promote_options="permissive")
+            if tables
+            else BASE_SCHEMA.empty_table()
+        )
+        pq.write_table(merged, out, compression="zstd")
+        return merged.num_rows
 
 
 def _part_number(path: Path) -> int:
@@ -214,3 +244,11 @@ class UsageIngest:
             self.dataset.add(rows)
             self.store.mark_usage_events_moved(rows[-1][0])
         self._waiting = 0
+
+
+def _as_text(table: pa.Table, names: set[str]) -> pa.Table:
+    for name in names & set(table.column_names):
+        values = [None if v is None else json.dumps(v) for v in table.column(name).to_pylist()]
+        position = table.column_names.index(name)
+        table = table.set_column(position, name, pa.array(values, pa.string()))
+    return table

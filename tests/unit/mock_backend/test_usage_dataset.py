@@ -94,3 +94,14 @@ def test_the_documented_duckdb_query_runs_over_the_dataset(tmp_path, monkeypatch
     with duckdb.connect() as db:
         rows = db.execute(DUCKDB_QUERY).fetchall()
     assert rows == [("pension_certification", "phone", 1)]
+
+
+def test_a_field_named_like_a_column_is_not_kept(tmp_path):
+    app = create_app(tmp_path / "b.db")
+    event = usage_event(0, kiosk="x", target="nav_back")
+    event["fields"]["seq"] = 99
+    post(app, [event])
+    table = export(app, "since=2026-11-01&until=2026-11-30")
+    assert table.column("seq").to_pylist() == [0]
+    assert table.column("kiosk").to_pylist() == ["kiosk-0001"]
+    assert table.column("target").to_pylist() == ["nav_back"]
