@@ -307,7 +307,8 @@ class SyncEngine(SyncLoop):
         try:
             response = self._post_within(route.path, route.body(item))
         except requests.RequestException as error:
-            report.unreachable = True
+            # Not `unreachable`: a record never puts the engine in offline mode, so the
+            # submissions' path is what it was without records.
             self._retry_later([item], f"network: {type(error).__name__}", report, kind="network")
             return False
         if route.acknowledged(response, item):
