@@ -149,6 +149,22 @@ class DeclaredSettings:
         unit="MiB",
     )
 
+    # -- usage log (kiosk/usage.py) -----------------------------------------------------
+    usage_retention_days = ConfigVar(
+        90.0,
+        "Usage events (de-identified: docs/usage-events.md) are kept this long in "
+        "`<data dir>/usage.db`, counted from their session's start, sent or not.",
+        minimum=1.0,
+        maximum=730.0,
+        unit="days",
+    )
+    usage_demographics = ConfigVar(
+        False,
+        "Record the villager's age band (e.g. 60-69) and sex with each session's usage "
+        "events. Off unless staff switch it on.",
+        staff=("使用记录含年龄段和性别", "Usage log: age band and sex"),
+    )
+
     # -- card, screen, printer -----------------------------------------------------------
     card_read_timeout_s = ConfigVar(
         3.0,

@@ -38,7 +38,7 @@ from kiosk.journey import (
     policies_result,
     status_result,
 )
-from kiosk.outbox import open_queue, sync_engine
+from kiosk.outbox import check_can_accept, open_queue, sync_engine
 from kiosk.problems import Problem, kiosk_problems
 from kiosk.rating import rating_payload
 from kiosk.session import Session
@@ -47,8 +47,9 @@ from kiosk.staff_console import StaffConsole
 from kiosk.submission import Receipt, build_payload, enqueue_rating, enqueue_submission
 from kiosk.sync import SyncReport
 from kiosk.text import Text
+from kiosk.usage_hooks import usage_for_core
 from kiosk.verification import verdict
-from offline_cache import QueueFull, QueueUnavailable
+from offline_cache import QueueFull
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class KioskCore:
             heartbeat=True,
         )
         self.cards = CardDesk(config, self._on_card_event, self._on_reader_status)
+        self.usage = usage_for_core(self)  # de-identified usage events (kiosk/usage.py)
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -123,6 +125,7 @@ class KioskCore:
         self.sync.close()
         self.backend.close()
         self.end_session("shutdown")
+        self.usage.close()
 
     # -- sessions -------------------------------------------------------------------------
 
@@ -161,9 +164,10 @@ class KioskCore:
             if session is None or session.ended:
                 raise RuntimeError("no session")
             service = next(s for s in self.menu() if s.id == service_id)
-            if session.identity is not None:
-                check_card(service, session.identity)
-                check_eligibility(service, session.identity, today)
+            with self.usage.choosing(service_id):
+                if session.identity is not None:
+                    check_card(service, session.identity)
+                    check_eligibility(service, session.identity, today)
             session.answers.clear()
             self._run = FlowRun(service, session, today)
             log.info("service chosen: %s", service_id)
@@ -192,6 +196,7 @@ class KioskCore:
             receipt = self.submit(run)
             outcome = ReceiptOutcome(receipt)
             rated = (service.id, receipt.tracking_number)
+        self.usage.record("service_completed", service=service.id, action=service.action)
         with self._lock:
             self._pending_rating = rated
             current = self._run is run
@@ -255,12 +260,14 @@ class KioskCore:
             payload["training"] = True
         self._check_can_accept()
         number = enqueue_rating(self.queue, self.config.kiosk_number, payload)
+        self.usage.record("rating", service=rated_service, level=level, reasons=payload["reasons"])
         self.sync.trigger()
         return number
 
     def call_staff(self) -> None:
         """The villager pressed 呼叫工作人员: staff screen alert plus the audit log."""
         self.audit.record("staff_called")
+        self.usage.help_requested()
         self._alert_staff(Text("有村民请求帮助。", "A villager asked for help."), "call button")
 
     # -- catalog --------------------------------------------------------------------------
@@ -319,18 +326,12 @@ class KioskCore:
             self._alert_staff(messages.QUEUE_FULL_STAFF, str(error))
             raise
         crashpoint("after_enqueue")
+        self.usage.record("submission_queued", service=run.service.id)
         self.sync.trigger()
         return receipt
 
     def _check_can_accept(self) -> None:
-        """Refuse what the kiosk could not deliver exactly once: no enrolled identity, no
-        usable key, no epoch for tracking numbers (asked of the backend once here)."""
-        if not self.config.enrolled:
-            raise QueueUnavailable(f"kiosk not enrolled: {self.config.enrolment_problem}")
-        if self.queue.epoch is None:
-            self.sync.fetch_epoch()
-        if self.queue.key_problem is not None:
-            self.queue.reload_key()
+        check_can_accept(self.config, self.queue, self.sync)
 
     def _alert_staff(self, message: Text, detail: str) -> None:
         log.error("staff alert: %s (%s)", message.en, detail)

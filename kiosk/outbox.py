@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from kiosk.config import KioskConfig
 from kiosk.sync import Progress, SyncEngine, SyncReport
-from offline_cache import QueueLimits, SubmissionQueue, open_store
+from kiosk.usage_upload import USAGE_RECORD, USAGE_ROUTE
+from offline_cache import QueueLimits, QueueUnavailable, SubmissionQueue, open_store
 
 
 def open_queue(config: KioskConfig) -> SubmissionQueue:
@@ -21,6 +22,7 @@ def open_queue(config: KioskConfig) -> SubmissionQueue:
         store,
         config.key_path,
         QueueLimits(config.max_unsent_rows, config.min_free_disk_mb * 2**20),
+        record_kinds=[USAGE_RECORD],
     )
 
 
@@ -51,4 +53,16 @@ def sync_engine(
         on_progress=on_progress,
         on_problem=on_problem,
         heartbeat_path=heartbeat_path(config) if heartbeat else None,
+        routes={USAGE_RECORD: USAGE_ROUTE},
     )
+
+
+def check_can_accept(config: KioskConfig, queue: SubmissionQueue, sync: SyncEngine) -> None:
+    """Refuse what the kiosk could not deliver exactly once: no enrolled identity, no
+    usable key, no epoch for tracking numbers (asked of the backend once here)."""
+    if not config.enrolled:
+        raise QueueUnavailable(f"kiosk not enrolled: {config.enrolment_problem}")
+    if queue.epoch is None:
+        sync.fetch_epoch()
+    if queue.key_problem is not None:
+        queue.reload_key()

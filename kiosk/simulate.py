@@ -41,7 +41,10 @@ from kiosk.catalog import (
 )
 from kiosk.core import KioskCore
 from kiosk.flow import FlowDeclined, FlowRun, InvalidAnswer, offered_dates
+from kiosk.journey import ReceiptOutcome
+from kiosk.simulate_usage import UsageVillagers
 from kiosk.staff import PIN_LENGTHS
+from kiosk.usage_upload import USAGE_RECORD
 from offline_cache import QueueFull
 
 SIMULATED_READER = "Simulated reader"
@@ -65,6 +68,8 @@ class SimulationSummary:
     sync_loop_alive: bool = False
     training: bool = False
     seconds: float = 0.0
+    # Per service and step, from what the villagers did (kiosk/simulate_usage.py).
+    usage_truth: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -81,6 +86,7 @@ class SimulationSummary:
             "queue": self.queue,
             "sync_loop_alive": self.sync_loop_alive,
             "seconds": round(self.seconds, 2),
+            "usage_truth": self.usage_truth,
         }
 
 
@@ -98,21 +104,26 @@ def simulated_identities(rng: random.Random, count: int, today: dt.date) -> list
 
 
 def identities_from_csv(path: Path) -> list[tuple[Identity, str]]:
-    """(identity, phone) from a CSV of name,id_number,phone; a bad row is an error naming
-    its line (never echoing the ID number)."""
+    """(identity, phone) from a CSV of name,id_number,phone[,address]; a bad row is an
+    error naming its line (never echoing the ID number)."""
     people = []
     with path.open(encoding="utf-8", newline="") as handle:
         for line_number, row in enumerate(csv.reader(handle), 1):
             if not row or (line_number == 1 and row[0].strip().lower() == "name"):
                 continue
             if len(row) < 2:
-                raise ValueError(f"{path}:{line_number}: expected name,id_number,phone")
+                raise ValueError(f"{path}:{line_number}: expected name,id_number,phone[,address]")
             name, number = row[0].strip(), row[1].strip().upper()
             phone = row[2].strip() if len(row) > 2 else ""
+            address = row[3].strip() if len(row) > 3 else None
             if not idn.is_valid(number):
                 raise ValueError(f"{path}:{line_number}: the ID number fails its check")
             identity = Identity(
-                name=name, id_number=number, sex=idn.sex(number), birth_date=idn.birth_date(number)
+                name=name,
+                id_number=number,
+                sex=idn.sex(number),
+                birth_date=idn.birth_date(number),
+                address=address,
             )
             people.append((identity, phone))
     if not people:
@@ -157,6 +168,7 @@ class Simulation:
         identities: list[tuple[Identity, str]] | None = None,
         stream: TextIO | None = None,
         pause_s: float = 0.0,
+        abandon_rate: float = 0.0,
     ) -> None:
         self.core = core
         self.sessions = sessions
@@ -166,6 +178,7 @@ class Simulation:
         self.stream = stream
         self.pause_s = pause_s
         self.summary = SimulationSummary(training=core.training)
+        self.villagers = UsageVillagers(core, self.rng, abandon_rate)
         self._out_lock = threading.Lock()
         today = dt.date.today()
         self.people = identities or [
@@ -208,57 +221,72 @@ class Simulation:
             if staff_thread is not None:
                 staff_thread.join(30)
         self.summary.seconds = time.monotonic() - started
+        self.summary.usage_truth = self.villagers.as_json()
         return self.summary
 
     def _one_session(self) -> None:
         identity, phone = self.rng.choice(self.people)
+        self.villagers.arriving()
         now = time.monotonic()
         self.core.present_card(CardIdentified(SIMULATED_READER, identity, now, now, 0))
         self.summary.sessions += 1
+        self.villagers.arrived()
         service_id = self.rng.choice(self.services)
         try:
             if service_id not in {s.id for s in self.core.menu()}:
                 return  # staff switched it off meanwhile, as on a real kiosk
-            run = self.core.choose_service(service_id)
+            try:
+                run = self.core.choose_service(service_id)
+            except FlowDeclined:
+                self.villagers.turned_away(service_id)
+                raise
+            self.villagers.started(run)
             self._walk(run, phone)
         except FlowDeclined:
             self.summary.not_eligible += 1
         finally:
+            self.villagers.left()
             self.core.present_card(CardLeft(SIMULATED_READER))
 
     def _walk(self, run: FlowRun, phone: str) -> None:
-        while not run.at_review:
+        while True:
             step = run.current
+            way_out = self.villagers.on_step(run)
+            if way_out is not None:
+                self.villagers.give_up(run, way_out)  # the card comes out in the caller
+                return
+            if run.at_review:
+                break
             value = answer_for(step, run, self.rng, phone, self.summary.tracking_numbers)
             if value is None and isinstance(step, KeypadStep):
                 return  # nothing to look up yet
             run.answer(value)
-        action = run.service.action
-        if action == "status_lookup":
-            number = str(run.answers().get("tracking_number", ""))
-            self.core.look_up_status(number)
-            self.summary.lookups += 1
-            return
-        if action != "submit":
-            self.core.policies_for(run)
-            self.summary.lookups += 1
-            return
         try:
-            receipt = self.core.submit(run)
+            outcome = self.core.finish(run)  # submits, looks up or checks, as the window
         except QueueFull as error:
             self.summary.refused += 1
             self._emit("refused", reason=str(error)[:200])
             return
+        if not isinstance(outcome, ReceiptOutcome):
+            self.villagers.completed(run.service.id, "resultScreen")
+            self.core.skip_rating()
+            self.summary.lookups += 1
+            return
         # Durable now: the screen would say 已提交.
+        receipt = outcome.receipt
+        self.villagers.completed(run.service.id, "receiptScreen")
         self.summary.submitted += 1
         self.summary.tracking_numbers.append(receipt.tracking_number)
         self._emit("receipt", tracking_number=receipt.tracking_number, service=run.service.id)
-        if self.rng.random() < 0.6:
-            level = self.rng.randint(1, 5)
-            try:
-                number = self.core.rate(run.service.id, receipt.tracking_number, level, [])
-            except QueueFull:
-                return
+        if self.rng.random() >= 0.6:
+            self.core.skip_rating()
+            return
+        self.villagers.rated()
+        try:
+            number = self.core.rate_pending(self.rng.randint(1, 5), [])
+        except QueueFull:
+            return
+        if number is not None:
             self.summary.ratings += 1
             self.summary.tracking_numbers.append(number)
             self._emit("receipt", tracking_number=number, service="rating")
@@ -320,8 +348,10 @@ def drain(core: KioskCore, timeout_s: float) -> None:
     """Wait for the sync loop to send what it can (the summary reports what is left)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        core.usage.flush()  # the usage log's events into the outbox, as far as it takes them
         counts = core.queue.counts()
-        if counts.unsent == 0:
+        usage_waits = core.queue.unsent_of(USAGE_RECORD) + core.usage.store.unbatched()
+        if counts.unsent == 0 and usage_waits == 0:
             return
         core.sync.trigger()
         pause(0.2)

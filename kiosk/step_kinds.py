@@ -35,12 +35,29 @@ if TYPE_CHECKING:
     from kiosk.flow import FlowRun
 
 
-class InvalidAnswer(Exception):
-    """The answer cannot be taken; the villager stays on the step and reads `message`."""
+# Why an answer was refused, as the usage log records it (never the answer itself).
+VALIDATION_CODES = (
+    "invalid",
+    "not_yes_or_no",
+    "not_an_option",
+    "bad_mobile",
+    "bad_tracking_number",
+    "amount_out_of_range",
+    "not_an_offered_day",
+    "not_in_list",
+    "wrong_count",
+    "press_submit",
+)
 
-    def __init__(self, message: Text) -> None:
+
+class InvalidAnswer(Exception):
+    """The answer cannot be taken; the villager stays on the step and reads `message`.
+    `code` (one of VALIDATION_CODES) says why, for the usage log."""
+
+    def __init__(self, message: Text, code: str = "invalid") -> None:
         super().__init__(message.en)
         self.message = message
+        self.code = code
 
 
 class FlowDeclined(Exception):
@@ -148,13 +165,13 @@ def _confirmed(step: IdentityConfirmStep | ConfirmStep, value: object, _run: Flo
 
 def _yes_or_no(_step: YesNoStep, value: object, _run: FlowRun) -> bool:
     if not isinstance(value, bool):
-        raise InvalidAnswer(Text("请按“是”或“否”。", "Please press Yes or No."))
+        raise InvalidAnswer(Text("请按“是”或“否”。", "Please press Yes or No."), "not_yes_or_no")
     return value
 
 
 def _chosen(step: ChoiceStep, value: object, _run: FlowRun) -> object:
     if value not in {o.value for o in step.options}:
-        raise InvalidAnswer(Text("请选择一项。", "Please choose one."))
+        raise InvalidAnswer(Text("请选择一项。", "Please choose one."), "not_an_option")
     return value
 
 
@@ -177,14 +194,16 @@ def _digits(step: KeypadStep, value: object, _run: FlowRun) -> str:
             Text(
                 "请输入 11 位手机号码,以 1 开头。",
                 "Please enter an 11-digit mobile number starting with 1.",
-            )
+            ),
+            "bad_mobile",
         )
     if step.format == "tracking_number" and not (TRACKING_PATTERN.match(text) and luhn_valid(text)):
         raise InvalidAnswer(
             Text(
                 "办件编号有误,请对照回执上的 15 位数字重新输入。",
                 "That tracking number is not right. Please check the 15 digits on your receipt.",
-            )
+            ),
+            "bad_tracking_number",
         )
     if step.format == "amount":
         low, high = step.min_value or 0, step.max_value or 0
@@ -193,7 +212,8 @@ def _digits(step: KeypadStep, value: object, _run: FlowRun) -> str:
                 Text(
                     f"请输入 {low} 到 {high} 之间的金额(元)。",
                     f"Please enter an amount from {low} to {high} yuan.",
-                )
+                ),
+                "amount_out_of_range",
             )
         return str(int(text))
     return text
@@ -224,7 +244,7 @@ def _day_shown(_step: DateStep, value: object) -> Text:
 
 def _offered_day(step: DateStep, value: object, run: FlowRun) -> object:
     if value not in {d.isoformat() for d in offered_dates(step, run.today)}:
-        raise InvalidAnswer(Text("请选择一个日期。", "Please choose a day."))
+        raise InvalidAnswer(Text("请选择一个日期。", "Please choose a day."), "not_an_offered_day")
     return value
 
 
@@ -232,13 +252,16 @@ def _picked_phrases(step: PhrasesStep, value: object, _run: FlowRun) -> list[str
     chosen = list(value) if isinstance(value, list | tuple) else []
     known = [p.value for p in step.phrases]
     if any(c not in known for c in chosen) or len(set(chosen)) != len(chosen):
-        raise InvalidAnswer(Text("请从列出的选项中选择。", "Please pick from the list."))
+        raise InvalidAnswer(
+            Text("请从列出的选项中选择。", "Please pick from the list."), "not_in_list"
+        )
     if not step.min_selected <= len(chosen) <= step.max_selected:
         raise InvalidAnswer(
             Text(
                 f"请选择 {step.min_selected} 到 {step.max_selected} 项。",
                 f"Please pick {step.min_selected} to {step.max_selected}.",
-            )
+            ),
+            "wrong_count",
         )
     return sorted(chosen, key=known.index)
 
@@ -250,7 +273,7 @@ def _phrase_labels(step: PhrasesStep, value: Any) -> Text:
 
 def _not_an_answer(_step: ReviewStep, _value: object, _run: FlowRun) -> object:
     # The review is left by submitting (FlowRun's caller), never by an answer.
-    raise InvalidAnswer(Text("请按“确认提交”。", "Please press Submit."))
+    raise InvalidAnswer(Text("请按“确认提交”。", "Please press Submit."), "press_submit")
 
 
 for _kind in (

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-import urllib3
 
 from kiosk.backend_client import BackendClient
 from kiosk.crash_drill import crashpoint
@@ -35,9 +34,11 @@ from kiosk.retry_schedule import RetrySchedule, retry_after
 from kiosk.sync_answers import (
     PERMANENT_ITEM_STATUSES,
     SPLIT_BATCH_STATUSES,
+    RecordRoute,
     acknowledges,
     batch_results,
     item_error,
+    post_within,
 )
 from kiosk.sync_loop import BEAT_EVERY_S, SyncLoop
 from offline_cache import QueuedSubmission, SubmissionQueue
@@ -57,6 +58,7 @@ class SyncReport:
     unreachable: bool = False  # the backend could not be reached at all
     held_s: float = 0.0  # the server asked us to wait this much longer: nothing was sent
     busy: bool = False  # another round holds the sender lock: nothing was tried
+    records: int = 0  # other records acknowledged (usage batches), not counted in `sent`
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -83,6 +85,7 @@ class SyncEngine(SyncLoop):
         on_progress: Progress | None = None,
         on_problem: Callable[[str], None] | None = None,
         heartbeat_path: Path | None = None,
+        routes: dict[str, RecordRoute] | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -105,6 +108,7 @@ class SyncEngine(SyncLoop):
         self._batch_size = batch_size
         self._on_finished = on_finished
         self._on_progress = on_progress
+        self._routes = routes or {}  # records that are not submissions, by service_id
         self._clock = clock
         self._http = BackendClient(backend_url, token, timeout_s)
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-claim")
@@ -173,7 +177,7 @@ class SyncEngine(SyncLoop):
                 self._report_problem("a sync round is stuck; nothing is being sent")
             return BEAT_EVERY_S
         self._busy_since = self._monotonic()
-        if not report.error or report.sent:
+        if not report.error or report.sent or report.records:
             self._clear_problem()  # a round that worked clears the last problem
         if self._on_finished is not None:
             self._on_finished(report)
@@ -286,7 +290,43 @@ class SyncEngine(SyncLoop):
         return items
 
     def _send_batch(self, items: list[QueuedSubmission], report: SyncReport) -> bool:
-        """Send one claimed batch; returns False when the backend could not take it."""
+        """Send one claimed batch (submissions in one request, other records each to its
+        route); returns False when the backend could not take it."""
+        records = [item for item in items if item.service_id in self._routes]
+        submissions = [item for item in items if item.service_id not in self._routes]
+        reachable = not submissions or self._send_submissions(submissions, report)
+        for position, item in enumerate(records):
+            if not reachable:
+                self._queue.release([i.id for i in records[position:]])
+                break
+            reachable = self._send_record(item, self._routes[item.service_id], report)
+        return reachable
+
+    def _send_record(self, item: QueuedSubmission, route: RecordRoute, report: SyncReport) -> bool:
+        """One record to its own endpoint, with the submissions' retry and quarantine."""
+        try:
+            response = self._post_within(route.path, route.body(item))
+        except requests.RequestException as error:
+            # Not `unreachable`: a record never puts the engine in offline mode, so the
+            # submissions' path is what it was without records.
+            self._retry_later([item], f"network: {type(error).__name__}", report, kind="network")
+            return False
+        if route.acknowledged(response, item):
+            self._queue.mark_sent([item.id], dt.datetime.now(dt.UTC))
+            report.records += 1
+        elif response.status_code in PERMANENT_ITEM_STATUSES | SPLIT_BATCH_STATUSES:
+            self._queue.mark_quarantined(item.id, f"refused: HTTP {response.status_code}")
+            report.quarantined += 1
+        else:
+            wait_s = retry_after(response, self._clock())
+            if wait_s is not None:
+                self._hold(wait_s)
+            reason = f"{route.path}: HTTP {response.status_code}"
+            self._retry_later([item], reason, report, wait_s, kind="server")
+            return False
+        return True
+
+    def _send_submissions(self, items: list[QueuedSubmission], report: SyncReport) -> bool:
         try:
             response = self._post_within(
                 "/api/v1/submissions/batch",
@@ -300,7 +340,7 @@ class SyncEngine(SyncLoop):
         if response.status_code in SPLIT_BATCH_STATUSES:
             if len(items) > 1:
                 # Every row gets its own answer; none is left in flight.
-                return all([self._send_batch([item], report) for item in items])
+                return all([self._send_submissions([item], report) for item in items])
             self._queue.mark_quarantined(items[0].id, f"refused: HTTP {response.status_code}")
             report.quarantined += 1
             return True
@@ -336,25 +376,7 @@ class SyncEngine(SyncLoop):
         return True
 
     def _post_within(self, path: str, body: dict) -> requests.Response:
-        """POST with a deadline on the whole answer, not only on each read: a server that
-        trickles its body a byte at a time must not hold the sender forever."""
-        limit_s = 2 * self._timeout_s
-        deadline = self._monotonic() + limit_s
-        response = self._http.post(path, body, stream=True)
-        chunks = []
-        try:
-            # read1: whatever has arrived (not a full chunk), so the deadline is checked
-            # between every few bytes of a trickle.
-            while chunk := response.raw.read1(65536, decode_content=True):
-                chunks.append(chunk)
-                if self._monotonic() > deadline:
-                    raise requests.Timeout(f"answer not complete within {limit_s:g} s")
-        except urllib3.exceptions.HTTPError as error:
-            raise requests.ConnectionError(str(error)) from error
-        finally:
-            response.close()
-        response._content = b"".join(chunks)  # what requests keeps after a full read
-        return response
+        return post_within(self._http, path, body, 2 * self._timeout_s, self._monotonic)
 
     def _retry_later(
         self,

@@ -8,15 +8,65 @@ page, a reordered list) is no answer at all (offline-sync.md, 4).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import requests
+import urllib3
 
+from kiosk.backend_client import BackendClient
 from offline_cache import QueuedSubmission
 
 PERMANENT_ITEM_STATUSES = {400, 403, 404, 409, 410, 422}
 # A whole batch refused as malformed: resend its items one by one so one bad row cannot
 # hold the others back.
 SPLIT_BATCH_STATUSES = {400, 413, 422}
+
+
+@dataclass(frozen=True)
+class RecordRoute:
+    """Where an outbox record that is not a submission goes (its `service_id` names its
+    kind), its request body, and what answer acknowledges it."""
+
+    path: str
+    body: Callable[[QueuedSubmission], dict]
+    acknowledged: Callable[[requests.Response, QueuedSubmission], bool]
+
+
+def json_answer(response: requests.Response) -> dict | None:
+    """A 200 JSON object, or None (a captive portal's HTML is no answer)."""
+    if response.status_code != 200:
+        return None
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def post_within(
+    http: BackendClient, path: str, body: dict, limit_s: float, monotonic: Callable[[], float]
+) -> requests.Response:
+    """POST with a deadline on the whole answer, not only on each read: a server that
+    trickles its body a byte at a time must not hold the sender forever."""
+    deadline = monotonic() + limit_s
+    response = http.post(path, body, stream=True)
+    chunks = []
+    try:
+        # read1: whatever has arrived (not a full chunk), so the deadline is checked
+        # between every few bytes of a trickle.
+        while chunk := response.raw.read1(65536, decode_content=True):
+            chunks.append(chunk)
+            if monotonic() > deadline:
+                raise requests.Timeout(f"answer not complete within {limit_s:g} s")
+    except urllib3.exceptions.HTTPError as error:
+        raise requests.ConnectionError(str(error)) from error
+    finally:
+        response.close()
+    response._content = b"".join(chunks)  # what requests keeps after a full read
+    return response
 
 
 def batch_results(response: requests.Response, expected: int) -> list[dict] | None:

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk_cli import backend, card, doctor, keys, queue, run, services, simulate, staff
+from kiosk_cli import backend, card, doctor, keys, logs, queue, run, services, simulate, staff
 from kiosk_cli.exit_codes import EXIT_STORE
 
 # Each subject adds its own commands, in the order `kiosk --help` lists them.
@@ -22,6 +22,7 @@ REGISTER = (
     staff.register,
     simulate.register,
     keys.register,
+    logs.register,
     run.register_screenshots,
 )
 

@@ -50,6 +50,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             identities=people,
             stream=sys.stdout if args.stream else None,
             pause_s=args.pause_ms / 1000,
+            abandon_rate=args.abandon_rate,
         )
     except ValueError as error:
         core.stop()
@@ -84,6 +85,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--stream", action="store_true", help="one JSON line per durable event, then the summary"
     )
     simulate.add_argument("--pause-ms", type=float, default=0.0, help="between sessions")
+    simulate.add_argument(
+        "--abandon-rate",
+        type=float,
+        default=0.0,
+        help="share of villagers (0-1) who give up at a random step (card out or the idle "
+        "timer); the summary's usage_truth has the ground truth per service and step",
+    )
     simulate.add_argument(
         "--drain-s", type=float, default=30.0, help="wait this long for the queue to empty"
     )

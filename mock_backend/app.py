@@ -14,12 +14,15 @@ import hashlib
 import html
 import json
 import math
+import shutil
+import tempfile
 import uuid
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -48,12 +51,14 @@ from mock_backend.tracking import (
     is_valid_tracking_number,
     kiosk_number_of,
 )
+from mock_backend.usage_dataset import UsageDataset, UsageIngest
 
 MAX_BODY_BYTES = 1024 * 1024  # a batch of 50 submissions is ~50 KiB; refuse anything silly
 MAX_BATCH = 50
 MAX_EVENTS = 500
 MAX_NESTING = 32  # the kiosk's payloads are 3 levels deep; this keeps every walk shallow
 MAX_REASONS = 20
+PARQUET = "application/vnd.apache.parquet"
 
 
 # -- errors --------------------------------------------------------------------------------
@@ -315,21 +320,65 @@ class KioskOut(BaseModel):
     )
 
 
+MAX_USAGE_NUMBER = 2_592_000_000  # 30 days in ms: far below any phone or ID number
+
+
+# A real local date-time of 2000-2099 (every match parses: days per month, leap years).
+_DAY = (
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)"
+)
+_LEAP = r"(?:0[48]|[2468][048]|[13579][26]|00)"
+LOCAL_TIME_PATTERN = (
+    rf"^(?:20[0-9]{{2}}-{_DAY}|20{_LEAP}-02-29)"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{3})?$"
+)
+
+
+def _local_time(text: str) -> str:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("local_time", "not a valid local date-time") from None
+    return text
+
+
+UsageNumber = Annotated[int, Field(ge=0, le=MAX_USAGE_NUMBER), BeforeValidator(_json_integer)]
+# Letters and `_.<+-`, with digits only in runs of at most 5: ID, phone, card and
+# tracking numbers all have 6 digits or more in a row.
+UsageToken = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[0-9]{0,5}(?:[A-Za-z_.<+-]+[0-9]{0,5})*$"),
+]
+UsageFieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+UsageTokens = Annotated[list[UsageToken], Field(max_length=16)]
+
+
 class UsageEvent(BaseModel):
-    """De-identified by construction: no free-text field, unknown fields refused."""
+    """De-identified by construction: no free text anywhere. A field's value is a flag, a
+    number (0 to 30 days in ms), a short token (letters, digits, `_.<+-`, never 6 digits
+    in a row) or a list of tokens; unknown top-level fields are refused. Only the
+    session's start carries wall time; `offset_ms` counts from it on a monotonic clock."""
 
     model_config = ConfigDict(extra="forbid")
-    event_id: uuid.UUID
-    type: str = Field(pattern=r"^[a-z][a-z0-9_.]{0,63}$")
-    at: DateTimeText
-    service_id: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9_]+$")
-    step_id: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9_]+$")
-    language: Literal["zh", "en", "yue"] | None = None
-    # Bounds before the validator, or pydantic writes them as "ge"/"le" (not JSON Schema).
-    duration_ms: (
-        Annotated[int, Field(ge=0, le=86_400_000), BeforeValidator(_json_integer)] | None
-    ) = None
-    outcome: str | None = Field(default=None, max_length=32, pattern=r"^[a-z_]+$")
+    session_id: str = Field(pattern=r"^[a-z]{22}$", description="Random per session")
+    seq: Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_json_integer)]
+    event: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
+    started_local: Annotated[
+        str,
+        Field(pattern=LOCAL_TIME_PATTERN),
+        AfterValidator(_local_time),
+    ] = Field(description="When the session started, kiosk local time")
+    utc_offset_min: Annotated[int, Field(ge=-720, le=840), BeforeValidator(_json_integer)]
+    offset_ms: UsageNumber
+    fields: dict[UsageFieldName, StrictBool | UsageNumber | UsageToken | UsageTokens] = Field(
+        default_factory=dict,
+        max_length=16,
+        json_schema_extra={"additionalProperties": False},
+        description="The event's fields (docs/usage-events.md); one named like a column is "
+        "not kept in the dataset",
+    )
 
 
 class UsageEventsIn(BaseModel):
@@ -337,25 +386,35 @@ class UsageEventsIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    "batch_id": "0b6f3c1e-2a4d-4f7e-9c1a-5d2e8f3b7a10",
                     "events": [
                         {
-                            "event_id": "0b6f3c1e-2a4d-4f7e-9c1a-5d2e8f3b7a10",
-                            "type": "step.shown",
-                            "at": "2026-11-21T10:00:00+08:00",
-                            "service_id": "pension_qualification_certification",
-                            "language": "zh",
+                            "session_id": "qwhdkeyrtnxmapzlsbvcgo",
+                            "seq": 4,
+                            "event": "screen_shown",
+                            "started_local": "2026-11-21T10:00:00.000",
+                            "utc_offset_min": 480,
+                            "offset_ms": 5120,
+                            "fields": {
+                                "service": "pension_certification",
+                                "step": "phone",
+                                "index": 3,
+                                "left_ms": 21400,
+                            },
                         }
-                    ]
+                    ],
                 }
             ]
         }
     )
+    batch_id: uuid.UUID | None = Field(default=None, description="Echoed: the kiosk's key")
     events: list[UsageEvent] = Field(min_length=1, max_length=MAX_EVENTS)
 
 
 class UsageEventsOut(BaseModel):
     received: int
     new: int
+    batch_id: uuid.UUID | None = None
 
 
 class VerificationIn(BaseModel):
@@ -487,16 +546,27 @@ def create_app(
     kiosks: list[KioskRegistration] | None = None,
     catalog_path: Path | None = None,
     answer_delay_s: float = 0.0,
+    usage_dir: Path | None = None,
+    usage_move_at: int = 20_000,
 ) -> FastAPI:
     """`kiosks` are the registered kiosks (default: the demo kiosk-0001). Raises
     ValueError for duplicate ids, numbers or tokens. `catalog_path` is the catalog JSON
     served at /api/v1/catalog, read on every request; without one that endpoint answers
     404 `no_catalog`. `answer_delay_s` holds every submission answer after the data is
-    stored (a slow network, for fault drills)."""
+    stored (a slow network, for fault drills). Usage events go to a Parquet dataset in
+    `usage_dir` (default: `usage-events/` beside the database), moved there every
+    `usage_move_at` events and before each export (mock_backend/usage_dataset.py)."""
     registry = KioskRegistry([DEMO_KIOSK] if kiosks is None else kiosks)
     store = BackendStore(db_path)
     app = FastAPI(title="Village kiosk mock backend", version="2")
     app.state.store = store
+    if usage_dir is None and str(db_path) == ":memory:":
+        usage_dir = Path(tempfile.mkdtemp(prefix="usage-events-"))
+        weakref.finalize(app, shutil.rmtree, usage_dir, ignore_errors=True)
+    elif usage_dir is None:
+        usage_dir = Path(db_path).parent / "usage-events"
+    usage = UsageIngest(store, UsageDataset(usage_dir), usage_move_at)
+    app.state.usage = usage
     app.state.registry = registry
     app.add_middleware(
         GuardMiddleware, authenticate=registry.authenticate, max_body_bytes=MAX_BODY_BYTES
@@ -716,9 +786,38 @@ def create_app(
         responses=errors(*API_ERRORS),
     )
     def usage_events(upload: UsageEventsIn, kiosk: Kiosk) -> UsageEventsOut:
-        events = [event.model_dump(mode="json") for event in upload.events]
-        new = store.add_usage_events(kiosk.kiosk_id, events)
-        return UsageEventsOut(received=len(events), new=new)
+        events = [vars(event) for event in upload.events]  # plain JSON values already
+        new = usage.add(kiosk.kiosk_id, events)
+        return UsageEventsOut(received=len(events), new=new, batch_id=upload.batch_id)
+
+    @app.get(
+        "/api/v1/usage-events/export",
+        operation_id="export_usage_events",
+        response_class=Response,
+        responses={
+            **errors(401, 413, 422),
+            200: {
+                "description": "Parquet: every kiosk's events of those days (or one kiosk's), "
+                "with the partition columns date and kiosk",
+                "content": {PARQUET: {"schema": {"type": "string", "format": "binary"}}},
+            },
+        },
+    )
+    def export_usage_events(
+        kiosk: Kiosk,
+        since: dt.date,
+        until: dt.date,
+        only: Annotated[str | None, Query(alias="kiosk", pattern=r"^[A-Za-z0-9._-]{1,64}$")] = None,
+    ) -> Response:
+        """Days `since`..`until` (inclusive, the sessions' local dates) as one Parquet file.
+        Any registered token may export: the events name no one (a real backend would ask
+        for a maintainer's role)."""
+        usage.move_all()
+        with tempfile.TemporaryDirectory(dir=usage.dataset.root, prefix=".export-") as folder:
+            out = Path(folder) / "export.parquet"
+            rows = usage.dataset.export(since, until, only, out)
+            body = out.read_bytes()
+        return Response(body, media_type=PARQUET, headers={"X-Row-Count": str(rows)})
 
     @app.post(
         "/api/v1/verifications",

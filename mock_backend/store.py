@@ -63,11 +63,17 @@ SCHEMA = (
     + _submissions_table(TRAINING)
     + """
 CREATE TABLE IF NOT EXISTS usage_events (
-    event_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     kiosk_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    day TEXT NOT NULL,
     body TEXT NOT NULL,
-    received_at TEXT NOT NULL
+    received_at TEXT NOT NULL,
+    in_dataset INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (kiosk_id, session_id, seq)
 );
+CREATE INDEX IF NOT EXISTS usage_events_to_move ON usage_events (id) WHERE in_dataset = 0;
 CREATE TABLE IF NOT EXISTS verification_statuses (
     id_number_sha256 TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -206,17 +212,24 @@ class BackendStore:
         return int(best[4:7]) if best is not None else None
 
     def add_usage_events(self, kiosk_id: str, events: list[dict]) -> int:
-        """Store events once each (by event_id); returns how many were new."""
+        """Store events once each (by kiosk, session and seq); returns how many were new."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock:
             before = self._conn.total_changes
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.executemany(
-                    "INSERT OR IGNORE INTO usage_events (event_id, kiosk_id, body, received_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO usage_events (kiosk_id, session_id, seq, day, body,"
+                    " received_at) VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (e["event_id"], kiosk_id, json.dumps(e, ensure_ascii=False), now)
+                        (
+                            kiosk_id,
+                            e["session_id"],
+                            e["seq"],
+                            e["started_local"][:10],
+                            json.dumps(e, ensure_ascii=False, separators=(",", ":")),
+                            now,
+                        )
                         for e in events
                     ],
                 )
@@ -225,6 +238,30 @@ class BackendStore:
                 self._conn.execute("ROLLBACK")
                 raise
             return self._conn.total_changes - before
+
+    def usage_events_to_move(self, limit: int) -> list[tuple[int, str, str, str]]:
+        """(row number, day, kiosk id, event as JSON) of events not yet in the Parquet
+        dataset, oldest first."""
+        with self._lock:
+            return self._conn.execute(
+                "SELECT id, day, kiosk_id, body FROM usage_events WHERE in_dataset = 0"
+                " ORDER BY id LIMIT ?",
+                [limit],
+            ).fetchall()
+
+    def mark_usage_events_moved(self, up_to: int) -> None:
+        """Every event stored up to row `up_to` is in the dataset now."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE usage_events SET in_dataset = 1 WHERE in_dataset = 0 AND id <= ?",
+                [up_to],
+            )
+
+    def count_usage_events_to_move(self) -> int:
+        with self._lock:
+            return self._conn.execute(
+                "SELECT COUNT(*) FROM usage_events WHERE in_dataset = 0"
+            ).fetchone()[0]
 
     def verification_status(self, id_number_sha256: str) -> tuple[str, str] | None:
         with self._lock:

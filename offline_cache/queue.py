@@ -118,11 +118,15 @@ class SubmissionQueue:
         limits: QueueLimits | None = None,
         *,
         epoch_ledger: Path | str | None = None,
+        record_kinds: Iterable[str] = (),
     ) -> None:
         self._store = store
         self._key_path = Path(key_path)
         self._limits = limits or QueueLimits()
         self._ledger = Path(epoch_ledger or store.path.parent / EPOCH_LEDGER)
+        # service_ids of outbox rows that are records, not submissions (usage batches):
+        # sent the same way, left out of counts() (what staff and the limits count).
+        self._record_kinds = tuple(record_kinds)
         self._sealer: PayloadSealer | None = None
         self._key: bytes | None = None
         self._reserved = 0  # sequence numbers reserved in the ledger for this epoch
@@ -390,14 +394,15 @@ class SubmissionQueue:
         service_id: str,
         created_at: dt.datetime,
         payload: dict,
-        make_tracking_number: Callable[[int, int], str],
+        make_tracking_number: Callable[[int, int], str] | None,
     ) -> str:
         """Store a finalized submission durably; return its tracking number.
 
-        `make_tracking_number(epoch, sequence)`. Only after this returns may the screen say
-        "submitted". Raises QueueFull past the limits or when the disk fills during the
-        write (nothing is then written: the transaction rolls back), QueueUnavailable while
-        the key or the numbering is missing.
+        `make_tracking_number(epoch, sequence)`; None for a record that takes no number
+        (a usage batch: its reference is `service_id:idempotency_key`). Only after this
+        returns may the screen say "submitted". Raises QueueFull past the limits or when
+        the disk fills during the write (nothing is then written: the transaction rolls
+        back), QueueUnavailable while the key or the numbering is missing.
         """
         self.check_capacity()
         for _ in range(2):
@@ -422,8 +427,10 @@ class SubmissionQueue:
         try:
             with self._store.write() as conn:
                 self._check_key_current(conn)
-                epoch, sequence = self._next_number(conn)
-                tracking_number = make_tracking_number(epoch, sequence)
+                if make_tracking_number is None:
+                    tracking_number = f"{service_id}:{idempotency_key}"
+                else:
+                    tracking_number = make_tracking_number(*self._next_number(conn))
                 cursor = conn.execute(
                     "INSERT INTO submissions (idempotency_key, tracking_number, service_id,"
                     " created_at, sealed_payload) VALUES (?, ?, ?, ?, ?)",
@@ -619,20 +626,38 @@ class SubmissionQueue:
     # -- reading --------------------------------------------------------------------------
 
     def count_due(self, now: float) -> int:
+        """Submissions due now (records are not counted, as in counts())."""
+        marks = ", ".join("?" * len(self._record_kinds))
         return self._store.read_one(
-            "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'failed')"
-            " AND next_attempt_at <= ?",
-            [now],
+            "SELECT COUNT(*) FROM outbox o JOIN submissions s ON s.id = o.submission_id"
+            " WHERE o.state IN ('pending', 'failed') AND o.next_attempt_at <= ?"
+            f" AND s.service_id NOT IN ({marks})",
+            [now, *self._record_kinds],
         )[0]
 
     def counts(self) -> QueueCounts:
+        """Submissions (and ratings) by state; records (record_kinds) are not counted."""
         counts = QueueCounts()
-        for state, number in self._store.read("SELECT state, COUNT(*) FROM outbox GROUP BY state"):
+        marks = ", ".join("?" * len(self._record_kinds))
+        rows = self._store.read(
+            "SELECT o.state, COUNT(*), MAX(o.acknowledged_at) FROM outbox o"
+            " JOIN submissions s ON s.id = o.submission_id"
+            f" WHERE s.service_id NOT IN ({marks}) GROUP BY o.state",
+            self._record_kinds,
+        )
+        for state, number, acknowledged in rows:
             setattr(counts, state, number)
-        counts.last_acknowledged_at = self._store.read_one(
-            "SELECT MAX(acknowledged_at) FROM outbox"
-        )[0]
+            if acknowledged and (counts.last_acknowledged_at or "") < acknowledged:
+                counts.last_acknowledged_at = acknowledged
         return counts
+
+    def unsent_of(self, service_id: str) -> int:
+        """Unsent rows of one kind of record (e.g. usage batches)."""
+        return self._store.read_one(
+            "SELECT COUNT(*) FROM outbox o JOIN submissions s ON s.id = o.submission_id"
+            " WHERE s.service_id = ? AND o.state IN ('pending', 'in_flight', 'failed')",
+            [service_id],
+        )[0]
 
     def state_of(self, tracking_number: str) -> str | None:
         row = self._store.read_one(

@@ -52,6 +52,7 @@ class IdleGuard(QObject):
         if not self._applies():
             return
         w = self.window
+        w.core.usage.here("idle_warning")
         self.screen_before = w.stack.currentWidget()
         self._seconds_left = self.countdown_s
         w.idle.render(self._seconds_left, w.language)
@@ -65,6 +66,7 @@ class IdleGuard(QObject):
         if self._seconds_left <= 0:
             self.stop()
             log.info("session closed after no activity")
+            w.core.usage.here("idle_timeout")
             w.core.end_session("idle")
             if w.core.session is None and w.stack.currentWidget() is w.idle:
                 w.show_message(T_SESSION_CLOSED)

@@ -47,12 +47,21 @@ VERIFIER_RESULT_MS = 5000
 NO_DATA_SCREENS = ("receipt", "result", "rating")  # the card may leave while these show
 
 
+def _named(widget: QObject) -> str:
+    """The objectName of the widget or of its nearest named ancestor (the usage log's tap
+    target; kiosk/usage.py cuts it at its first digit)."""
+    while widget is not None and (not widget.objectName() or widget.objectName().startswith("qt_")):
+        widget = widget.parent()
+    return widget.objectName() if widget is not None else "other"
+
+
 class _TapWatcher(QObject):
     """Sees every press in the application: restarts the idle timer, interrupts speech."""
 
     def __init__(self, window: KioskWindow) -> None:
         super().__init__(window)
         self.window = window
+        self._last_press = -1  # one press reaches the widget, then its parents: one tap
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         try:
@@ -61,6 +70,9 @@ class _TapWatcher(QObject):
                 or (watched.isWidgetType() and self.window.isAncestorOf(watched))
             ):
                 self.window.villager_tapped()
+                if watched.isWidgetType() and event.timestamp() != self._last_press:
+                    self._last_press = event.timestamp()
+                    self.window.core.usage.tap(_named(watched))
         except Exception:  # noqa: BLE001 - an exception escaping an event filter aborts Qt
             log.exception("tap watcher failed")
         return False
@@ -235,6 +247,7 @@ class KioskWindow(QMainWindow):
         self.idle_guard.restart()
         if speak:
             self.speaker.say(screen.speech, self.speech_language)
+        self.core.usage.screen(screen.objectName())  # the usage log's screen intervals
         self.screen_shown.emit(screen.objectName())
 
     def update_nav(self) -> None:

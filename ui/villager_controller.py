@@ -51,11 +51,19 @@ class VillagerController(QObject):
         w.nav.back.connect(self.back)
         w.nav.home.connect(self.go_home)
         w.nav.call_staff.connect(self.call_staff)
-        w.nav.repeat.connect(w.speaker.repeat)
-        w.nav.volume.connect(lambda: (w.speaker.next_volume(), w.update_nav()))
-        w.nav.rate.connect(lambda: (w.speaker.next_rate(), w.update_nav()))
+        w.nav.repeat.connect(lambda: (w.speaker.repeat(), self.core.usage.here("voice_repeat")))
+        w.nav.volume.connect(lambda: (w.speaker.next_volume(), w.update_nav(), self._voice()))
+        w.nav.rate.connect(lambda: (w.speaker.next_rate(), w.update_nav(), self._voice(True)))
+
+    def _voice(self, speed: bool = False) -> None:
+        speaker = self.window.speaker
+        if speed:
+            self.core.usage.here("voice_speed", level=speaker.rate_level)
+        else:
+            self.core.usage.here("voice_volume", level=speaker.volume_level)
 
     def choose_language(self, code: str) -> None:
+        self.core.usage.record("language_chosen", language=code)
         self.window.set_language(code)
         self.window.show_attract()
         self.window.speaker.say(T_INSERT_CARD, code)
@@ -82,6 +90,7 @@ class VillagerController(QObject):
         try:
             run.answer(value)
         except InvalidAnswer as problem:
+            self.core.usage.validation_error(problem.code)
             self.window.step.show_problem(problem.message, self.window.language)
             self.window.speaker.say(problem.message, self.window.speech_language)
             return

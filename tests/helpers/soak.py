@@ -293,8 +293,15 @@ def _audit(records: list[KioskRecord], rows: list[tuple[str, str, str]]) -> list
     stored_anywhere: set[str] = set()
     for record in records:
         with sqlite3.connect(f"file:{record.data_dir / 'kiosk.db'}?mode=ro", uri=True) as conn:
-            numbers = {row[0] for row in conn.execute("SELECT tracking_number FROM submissions")}
-            states = dict(conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+            # Submissions and ratings; usage batches are records of their own (not receipts).
+            submissions = "FROM submissions WHERE service_id != 'usage_events'"
+            numbers = {row[0] for row in conn.execute(f"SELECT tracking_number {submissions}")}
+            states = dict(
+                conn.execute(
+                    "SELECT state, COUNT(*) FROM outbox WHERE submission_id IN"
+                    f" (SELECT id {submissions}) GROUP BY state"
+                )
+            )
             audit = Counter(
                 dict(conn.execute("SELECT action, COUNT(*) FROM audit_log GROUP BY action"))
             )

@@ -132,3 +132,16 @@ def submission(tracking_number: str, kiosk_id: str = "kiosk-0001", **changes: An
 
 def auth(kiosk: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {kiosk.token}"}
+
+
+def usage_event(seq: int = 0, **fields: Any) -> dict:
+    """One usage event as the kiosk sends it (docs/usage-events.md)."""
+    return {
+        "session_id": "qwhdkeyrtnxmapzlsbvcgo",
+        "seq": seq,
+        "event": "tap",
+        "started_local": "2026-11-21T10:00:00.000",
+        "utc_offset_min": 480,
+        "offset_ms": 1200,
+        "fields": fields or {"target": "nav_back"},
+    }

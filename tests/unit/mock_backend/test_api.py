@@ -8,7 +8,7 @@ import requests
 from kiosk.catalog import shipped_catalog_text
 from mock_backend import create_app
 from tests.helpers.backend import AUTH, BackendProcess, auth
-from tests.unit.mock_backend.asgi import request
+from tests.unit.mock_backend.asgi import request, usage_event
 
 
 def body(**changes):
@@ -145,12 +145,22 @@ def test_an_app_made_without_a_catalog_says_so_with_a_404():
 
 
 def test_usage_events_refuse_unknown_fields_so_no_personal_data_slips_in(backend):
-    event = {"event_id": str(uuid.uuid4()), "type": "step.shown", "at": "2026-11-21T10:00:00Z"}
+    event = usage_event()
     url = backend.url + "/api/v1/usage-events"
-    ok = requests.post(url, json={"events": [event, event]}, headers=AUTH, timeout=5)
-    assert ok.status_code == 200 and ok.json() == {"received": 2, "new": 1}
-    leaky = {**event, "event_id": str(uuid.uuid4()), "name": "王䶮"}
-    assert requests.post(url, json={"events": [leaky]}, headers=AUTH, timeout=5).status_code == 422
+    batch = {"batch_id": str(uuid.uuid4()), "events": [event, event]}
+    ok = requests.post(url, json=batch, headers=AUTH, timeout=5)
+    assert ok.status_code == 200
+    assert ok.json() == {"received": 2, "new": 1, "batch_id": batch["batch_id"]}
+    leaky = [
+        {**event, "seq": 1, "name": "王䶮"},  # an unknown field
+        usage_event(1, target="王䶮"),  # free text
+        usage_event(1, target="key_13812345678"),  # a phone number in a token
+        usage_event(1, level=13812345678),  # a phone number as a number
+        {**event, "seq": 1, "session_id": "445281195207081310xxxx"},
+    ]
+    for bad in leaky:
+        answer = requests.post(url, json={"events": [bad]}, headers=AUTH, timeout=5)
+        assert answer.status_code == 422, bad
 
 
 def test_verifier_lookup_takes_a_digest_not_the_number(backend):

@@ -3,13 +3,12 @@ schema, and the answers the app really gives are those (checked here in process;
 e2e contract test runs schemathesis against a real server)."""
 
 import json
-import uuid
 
 import pytest
 
 from mock_backend import MAX_BODY_BYTES, create_app
 from mock_backend.tracking import make_tracking_number as number
-from tests.unit.mock_backend.asgi import AUTH, request, submission
+from tests.unit.mock_backend.asgi import AUTH, request, submission, usage_event
 
 jsonschema_rs = pytest.importorskip("jsonschema_rs")  # comes with schemathesis
 
@@ -21,6 +20,7 @@ EXPECTED = {
     "get_kiosk": {200, 401, 413},
     "get_catalog": {200, 304, 401, 404, 413, 503},
     "post_usage_events": {200, 400, 401, 413, 422},
+    "export_usage_events": {200, 401, 413, 422},
     "post_verification": {200, 400, 401, 413, 422},
     "tracking_page": {200, 404, 413},
 }
@@ -139,13 +139,16 @@ def answers_to_check(spec, tmp_path):
     yield "get_catalog", 404, request(app, "GET", "/api/v1/catalog", headers=AUTH)  # none given
     catalog.write_text("{broken", encoding="utf-8")
     yield "get_catalog", 503, request(serving, "GET", "/api/v1/catalog", headers=AUTH)
-    event = {"event_id": str(uuid.uuid4()), "type": "step.shown", "at": "2026-11-21T10:00:00Z"}
-    events = {"events": [event]}
+    events = {"events": [usage_event()]}
     yield (
         "post_usage_events",
         200,
         request(app, "POST", "/api/v1/usage-events", json_body=events, headers=AUTH),
     )
+    export = "/api/v1/usage-events/export"
+    days = "?since=2026-11-01&until=2026-11-30"
+    yield "export_usage_events", 200, request(app, "GET", export + days, headers=AUTH)
+    yield "export_usage_events", 422, request(app, "GET", export + "?since=x", headers=AUTH)
     digest = {"id_number_sha256": "a" * 64}
     yield (
         "post_verification",

@@ -7,7 +7,7 @@ import pytest
 
 from mock_backend import create_app
 from mock_backend.tracking import make_tracking_number as number
-from tests.unit.mock_backend.asgi import AUTH, request, submission
+from tests.unit.mock_backend.asgi import AUTH, request, submission, usage_event
 
 JSON = {**AUTH, "Content-Type": "application/json"}
 
@@ -77,7 +77,7 @@ def test_a_lone_surrogate_in_a_key_or_a_top_level_field(app):
 def test_a_validation_answer_never_echoes_what_it_refused(app):
     # FastAPI's default 422 echoes the input: with NaN in it, the answer could not be
     # rendered (a 500). Ours names the place only.
-    text = with_raw({"events": "X"}, "X", '[{"type": "a", "duration_ms": NaN}]')
+    text = with_raw({"events": "X"}, "X", '[{"event": "tap", "offset_ms": NaN}]')
     answer = request(app, "POST", "/api/v1/usage-events", content=text, headers=JSON)
     assert answer.status == 422
     assert all(set(reason) == {"loc", "msg", "type"} for reason in answer.json()["detail"])
@@ -121,7 +121,7 @@ def test_no_malformed_body_is_a_server_error(app, path, content, content_type):
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        ("/api/v1/usage-events", {"events": [{"event_id": "X", "type": "a", "at": "X"}]}),
+        ("/api/v1/usage-events", {"events": [{**usage_event(), "started_local": "X"}]}),
         ("/api/v1/verifications", {"id_number_sha256": "X"}),
         ("/api/v1/submissions", {**submission(number("0001", 1, 1)), "kiosk_id": "X"}),
     ],
