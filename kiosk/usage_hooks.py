@@ -72,14 +72,14 @@ class CoreEventRecorder:
         usage = self._usage
         if isinstance(event, events.SessionStarted):
             identity = event.session.identity
-            text_size, high_contrast, language = self._core.display_preferences()
+            display = self._core.display_preferences()
             card_kind = identity.card_kind if identity is not None else "social_security"
             extra = usage.demographics(identity.birth_date, identity.sex) if identity else {}
             usage.session_started(
                 mode=self._core.terminal_mode,
-                language=language,
-                text_size=text_size,
-                high_contrast=high_contrast,
+                language=display.speech_language,
+                text_size=display.text_size,
+                high_contrast=display.high_contrast,
                 card_kind=card_kind,
                 **extra,
             )
