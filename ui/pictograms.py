@@ -7,6 +7,7 @@ from functools import lru_cache
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QLabel
 
 from kiosk.pictograms import pictogram_svg
 
@@ -27,3 +28,20 @@ def pixmap_for(name: str, colour: str = "#0B2A5B", side: int = RENDER_PX) -> QPi
 
 def icon_for(name: str, colour: str = "#0B2A5B") -> QIcon:
     return QIcon(pixmap_for(name, colour))
+
+
+def pictogram_label(name: str, side_px: int, colour: str) -> QLabel:
+    """A pictogram as a label beside words (never alone: MIIT elder guidance)."""
+    picture = QLabel()
+    picture.setObjectName("pictogram")
+    picture.setFixedSize(side_px, side_px)
+    picture.setPixmap(
+        pixmap_for(name, colour).scaled(
+            side_px,
+            side_px,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    )
+    picture.setProperty("pictogramName", name)
+    return picture

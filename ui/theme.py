@@ -191,7 +191,7 @@ class Theme:
         QPushButton {{ background: {p.secondary}; color: {p.on_secondary};
                        border: 3px solid {p.on_secondary}; border-radius: {self.px(2)}px;
                        min-height: {self.touch_px}px; min-width: {self.touch_px}px;
-                       padding: {self.px(1)}px {self.px(4)}px; }}
+                       padding: {self.px(1)}px {self.px(2)}px; }}
         QPushButton[role="primary"] {{ background: {p.primary}; color: {p.on_primary};
                                        border-color: {p.on_primary}; font-weight: bold; }}
         QPushButton[role="danger"] {{ background: {p.danger}; color: {p.on_danger};

@@ -126,14 +126,21 @@ class TileLayout(QLayout):
 
 
 class OrientedBox(QBoxLayout):
-    """Its items side by side in a landscape rectangle, one above the other in a portrait
-    one (the keypad beside its display, or under it)."""
+    """Its items side by side where the width holds them at their natural width (or at
+    their narrowest, in a landscape rectangle), one above the other where not (the keypad
+    beside its display, or under it)."""
 
     def __init__(self) -> None:
         super().__init__(QBoxLayout.Direction.LeftToRight)
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt name)
-        wide = rect.width() > rect.height()
+        items = [self.itemAt(i) for i in range(self.count())]
+        gaps = self.spacing() * (len(items) - 1)
+        natural = sum(item.sizeHint().width() for item in items) + gaps
+        narrowest = sum(item.minimumSize().width() for item in items) + gaps
+        # A landscape rectangle lacks height: side by side even if captions must wrap.
+        landscape = rect.width() > rect.height() and rect.width() >= narrowest
+        wide = rect.width() >= natural or landscape
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if direction != self.direction():
             self.setDirection(direction)

@@ -7,7 +7,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk.pictograms import PROBLEM_PICTOGRAM
 from kiosk.text import Text
+from ui.pictograms import pictogram_label
 from ui.screens.base import (
     Screen,
 )
@@ -25,6 +27,8 @@ class MessageScreen(Screen):
         layout = QVBoxLayout(self)
         self.margins(layout)
         layout.addStretch(1)
+        self.pictogram = pictogram_label(PROBLEM_PICTOGRAM, theme.px(20), theme.palette.text)
+        layout.addWidget(self.pictogram, 0, Qt.AlignmentFlag.AlignHCenter)
         self.message = label("", "title", name="messageText")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.message)

@@ -20,6 +20,8 @@ from ui.screens.base import (
 from ui.theme import Theme
 from ui.widgets import QrCodeWidget, big_button, label
 
+QR_MM = 45  # scans from a phone held at 20-30 cm
+
 
 class ReceiptScreen(Screen):
     """Signals:
@@ -35,8 +37,8 @@ class ReceiptScreen(Screen):
         layout = QHBoxLayout(self)
         self.margins(layout)
         text_column = QVBoxLayout()
-        self.heading = label("", "huge", name="receiptHeading")
-        self.service = label("", "title")
+        self.heading = label("", "title", name="receiptHeading")
+        self.service = label("")
         self.tracking = label("", "title", name="trackingNumber")
         self.next_steps = label("", name="nextSteps")
         self.sync_state = label("", "success", name="syncState")
@@ -63,15 +65,16 @@ class ReceiptScreen(Screen):
             text_column.addWidget(widget)
         text_column.addStretch(1)
         text_column.addLayout(buttons)
-        layout.addLayout(text_column, 3)
+        layout.addLayout(text_column, 1)
         qr_column = QVBoxLayout()
-        self.qr = QrCodeWidget(theme.px(60))
+        self.qr = QrCodeWidget(theme.px(QR_MM))
         self.qr.setObjectName("receiptQr")
         self.qr_caption = label("", "muted")
+        self.qr_caption.setFixedWidth(theme.px(QR_MM))
         qr_column.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         qr_column.addWidget(self.qr_caption)
         qr_column.addStretch(1)
-        layout.addLayout(qr_column, 2)
+        layout.addLayout(qr_column)
         self.receipt: Receipt | None = None
 
     def render(self, receipt: Receipt, language: str) -> None:

@@ -31,6 +31,7 @@ from ui import physical
 from ui.screens.base import clear_layout, sized_by_current_page
 from ui.screens.staff_pin import StaffPinPage
 from ui.theme import Theme
+from ui.tile_layout import TileLayout
 from ui.widgets import big_button, label
 
 COUNT_LABELS = (
@@ -88,7 +89,7 @@ class StaffScreen(QWidget):
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self.setObjectName("staffScreen")
-        self.theme = theme
+        self.apply_theme(theme)
         self._language = "zh"
         outer = QVBoxLayout(self)
         physical.margins(outer, theme, 8, 5)
@@ -108,6 +109,12 @@ class StaffScreen(QWidget):
         self.pin_page.pin_entered.connect(self.pin_entered)
         self.pages.addWidget(self.pin_page)
         self._build_main_page()
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Staff read at the standard size whatever villagers chose: the staff pages then
+        fit every screen the villager screens fit."""
+        self.theme = theme
+        self.setStyleSheet(theme.with_(text_size="standard").stylesheet())
 
     # -- PIN ------------------------------------------------------------------------------
 
@@ -190,7 +197,7 @@ class StaffScreen(QWidget):
         self.progress.setObjectName("syncProgress")
         physical.minimum_height(self.progress, t, 8)
         self.reader_detail = label("", "staff", name="readerDetail")
-        self.alerts = label("", "problem", name="staffAlerts")
+        self.alerts = label("", "staff", name="staffAlerts")
         for item in (
             self.last_sync,
             self.progress,
@@ -266,7 +273,7 @@ class StaffScreen(QWidget):
             down.setEnabled(position < len(services) - 1)
             down.clicked.connect(lambda _=False, s=service.id: self.service_moved.emit(s, 1))
             row.addWidget(toggle)
-            row.addWidget(label(service.title.text()(language), wrap=False), 1)
+            row.addWidget(label(service.title.text()(language)), 1)
             row.addWidget(up)
             row.addWidget(down)
             self.service_rows.addLayout(row)
@@ -284,11 +291,11 @@ class StaffScreen(QWidget):
         self.setting_captions: dict[str, tuple[QLabel, Text]] = {}
         declarations = staff_settings()
         for row, setting in enumerate(declarations):
-            caption = label("", wrap=False)
+            caption = label("")
             layout.addWidget(caption, row, 0)
             self.setting_captions[setting.key] = (caption, Text(*setting.staff_caption))
             buttons: dict[object, QPushButton] = {}
-            line = QHBoxLayout()
+            line = TileLayout(self.theme.gap_px, max_columns=6, natural_width=True)
             physical.spacing(line, self.theme)
             for value in setting.staff_choices:
                 shown = int(value) if setting.unit == "seconds" else value
@@ -299,7 +306,6 @@ class StaffScreen(QWidget):
                 )
                 line.addWidget(button)
                 buttons[value] = button
-            line.addStretch(1)
             layout.addLayout(line, row, 1)
             self.setting_buttons[setting.key] = buttons
         self.voice_status = label("", "staff", name="voiceStatus")

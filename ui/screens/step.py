@@ -7,12 +7,13 @@ what goes inside is drawn by the renderer registered for the step's kind
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from kiosk.flow import FlowRun
 from kiosk.text import Text
 from ui import physical
+from ui.pictograms import pixmap_for
 from ui.screens.base import T_NEXT, T_STEP, Screen, clear_layout
 from ui.screens.step_renderers import renderer_for
 from ui.theme import Theme
@@ -36,6 +37,10 @@ class StepScreen(Screen):
         outer = QVBoxLayout(self)
         self.margins(outer)
         header = QHBoxLayout()
+        physical.spacing(header, theme, 2)
+        self.service_pictogram = QLabel()
+        self.service_pictogram.setObjectName("servicePictogram")
+        header.addWidget(self.service_pictogram)
         self.service_title = label("", "muted")
         self.step_indicator = label("", "muted", wrap=False, name="stepIndicator")
         header.addWidget(self.service_title, 1)
@@ -57,7 +62,13 @@ class StepScreen(Screen):
         self.run: FlowRun | None = None
 
     def wipe(self) -> None:
-        for widget in (self.title, self.prompt, self.problem, self.service_title):
+        for widget in (
+            self.title,
+            self.prompt,
+            self.problem,
+            self.service_title,
+            self.service_pictogram,
+        ):
             widget.clear()
         self.step_indicator.clear()
         clear_layout(self.content)
@@ -85,6 +96,13 @@ class StepScreen(Screen):
         self.wipe()
         self.run = run
         self.service_title.setText(run.service.title.text()(language))
+        side = self.theme.px(10)
+        self.service_pictogram.setPixmap(
+            pixmap_for(run.service.pictogram, self.theme.palette.muted_text).scaled(
+                side, side, mode=Qt.TransformationMode.SmoothTransformation
+            )
+        )
+        self.service_pictogram.setProperty("pictogramName", run.service.pictogram)
         self.step_indicator.setText(
             T_STEP.format(n=run.step_number, total=run.step_count)(language)
         )

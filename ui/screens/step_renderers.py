@@ -182,18 +182,19 @@ def render_keypad(screen: StepScreen, run: FlowRun, step: KeypadStep, language: 
     # portrait one.
     row = physical.spacing(OrientedBox(), theme)
     column = physical.spacing(QVBoxLayout(), theme)
-    display = label("", "huge", wrap=False, name="keypadDisplay")
+    display = label("", "title", wrap=False, name="keypadDisplay")
     widest = {"amount": "9" * length + " 元", "mobile": "000 0000 0000"}.get(
         step.format, group_digits("0" * length)
     )
     font = QFont()  # the display's, as the style sheet will give it
     font.setFamilies(FONT_FAMILIES)
-    font.setPixelSize(theme.huge_px)
+    font.setPixelSize(theme.title_px)
     font.setBold(True)
     display.setMinimumWidth(round(QFontMetricsF(font).horizontalAdvance(widest)) + 2)
     frame = QFrame()
     frame.setFrameShape(QFrame.Shape.Box)
     frame_layout = QVBoxLayout(frame)
+    physical.margins(frame_layout, theme, 1, 1)
     frame_layout.addWidget(display)
     column.addWidget(frame)
     keypad = Keypad(max_digits=length, theme=theme)
