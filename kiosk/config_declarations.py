@@ -206,7 +206,7 @@ class DeclaredSettings:
         0.0,
         "The screen's physical dots per inch, which every size on screen is computed from "
         "(text, touch targets). 0: from the size the screen reports (its EDID) when "
-        'plausible (60-320), else 102 (21.5" 1920x1080). Set it when a panel reports '
+        'plausible (70-200), else 102 (21.5" 1920x1080). Set it when a panel reports '
         "nonsense; `kiosk doctor` says which is in use.",
         check=lambda dpi: dpi == 0 or 60.0 <= dpi <= 320.0,
         expected="0 (automatic) or 60 to 320",

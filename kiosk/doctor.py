@@ -20,6 +20,7 @@ from drivers.sam.protocol import ANSWER_TIMEOUT_S
 from drivers.ssc_profile import SocialSecurityCardProfile
 from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
+from kiosk.display_facts import read_display_facts
 from kiosk.outbox import heartbeat_path
 from offline_cache import SCHEMA_VERSION, KeyProblem, Store
 from offline_cache.keys import fingerprint, read_key
@@ -368,4 +369,24 @@ def run_checks(config: KioskConfig) -> list[Check]:
         check_disk(config),
         check_fonts(),
         check_voices(),
+        check_display(config),
     ]
+
+
+def check_display(config: KioskConfig) -> Check:
+    """Which DPI the screen's sizes come from (issue 13): configured, the screen's own
+    report, or the default; as the running window last fitted it."""
+    configured = f"screen_dpi {config.screen_dpi:g} set in kiosk.toml" if config.screen_dpi else ""
+    facts = read_display_facts(config.data_dir)
+    if facts is None:
+        detail = configured or "screen_dpi automatic (the window has not run on this data dir)"
+        return Check("screen", True, detail)
+    try:
+        detail = (
+            f"{facts['width_px']}x{facts['height_px']} at {float(facts['dpi']):.0f} DPI from "
+            f"{facts['source']} (reported {facts['reported_mm'][0]}x{facts['reported_mm'][1]}"
+            f" mm)"
+        )
+    except (KeyError, TypeError, ValueError, IndexError):
+        return Check("screen", False, "display.json is damaged; it is rewritten at next start")
+    return Check("screen", True, detail)

@@ -99,9 +99,23 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ui.screenshots import render_all
 
-    for path in render_all(Path(args.out)):
+    for path in render_all(Path(args.out), screen=args.screen):
         print(path)
     return EXIT_OK
+
+
+def parse_screen(text: str) -> tuple[int, int, float | None]:
+    """WxH or WxH@DPI, e.g. 1366x768@85 (an 18.5" panel) or 1080x1920."""
+    size, _, dpi = text.partition("@")
+    try:
+        width, height = (int(part) for part in size.lower().split("x"))
+        dots = float(dpi) if dpi else None
+    except ValueError:
+        message = f"'{text}' is not WxH or WxH@DPI (e.g. 1366x768@85)"
+        raise argparse.ArgumentTypeError(message) from None
+    if not (320 <= width <= 8192 and 320 <= height <= 8192) or (dots and not 40 <= dots <= 400):
+        raise argparse.ArgumentTypeError(f"'{text}': size or DPI out of range")
+    return width, height, dots
 
 
 def register_run(commands: argparse._SubParsersAction) -> None:
@@ -119,4 +133,9 @@ def register_run(commands: argparse._SubParsersAction) -> None:
 def register_screenshots(commands: argparse._SubParsersAction) -> None:
     shots = commands.add_parser("screenshots", help="render every screen to PNG")
     shots.add_argument("--out", required=True)
+    shots.add_argument(
+        "--screen",
+        type=parse_screen,
+        help="WxH[@DPI], e.g. 1366x768@85 or 1080x1920 (default 1920x1080 at 102 DPI)",
+    )
     shots.set_defaults(func=cmd_screenshots)

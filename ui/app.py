@@ -50,7 +50,9 @@ def run_window(
     CrashGuard(window)
     core.start()
     if fullscreen:
-        window.showFullScreen()
+        # The screen's own geometry, not showFullScreen(): with no window manager (a kiosk
+        # booted straight into the app) nobody would act on that request.
+        window.fit_screen()
     else:
         window.resize(1280, 800)
         window.show()

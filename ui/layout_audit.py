@@ -39,7 +39,9 @@ def gap_px(a: QRect, b: QRect) -> int:
 
 
 def shown(widget: QWidget) -> bool:
-    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+    """Meant to be seen: visible itself and in all its parents. A control pushed wholly
+    outside its parent is still shown, and counted as off the screen."""
+    return widget.isVisible() and widget.width() > 0 and widget.height() > 0
 
 
 def wholly_shown(widget: QWidget) -> bool:

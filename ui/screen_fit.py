@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Real kiosk panels run from ~85 to ~160 DPI; a screen reporting 0 mm, or a TV's size on
 # a small panel, falls outside and is not believed.
-PLAUSIBLE_DPI = (60.0, 320.0)
+PLAUSIBLE_DPI = (70.0, 200.0)
 
 
 @dataclass(frozen=True)

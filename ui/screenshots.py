@@ -7,6 +7,7 @@ recording voice) with `ui.tour`, so the pictures show exactly what a villager se
 from __future__ import annotations
 
 import itertools
+import logging
 import tempfile
 from pathlib import Path
 
@@ -15,8 +16,11 @@ from kiosk.core import KioskCore
 from kiosk.voice import RecordingVoice
 from offline_cache import declare_first_store
 from ui.app import make_application
-from ui.theme import TEXT_SIZES_MM, Theme
+from ui.layout_audit import audit
+from ui.theme import DEFAULT_DPI, TEXT_SIZES_MM, Theme
 from ui.tour import run_tour
+
+log = logging.getLogger(__name__)
 
 SIZE = (1920, 1080)  # 21.5" at 102 DPI, the theme's reference screen
 
@@ -26,7 +30,10 @@ def render_all(
     languages: tuple[str, ...] = ("zh", "en"),
     text_sizes: tuple[str, ...] = tuple(TEXT_SIZES_MM),
     contrasts: tuple[bool, ...] = (False, True),
+    screen: tuple[int, int, float | None] | None = None,
 ) -> list[Path]:
+    """Every stop of the tour as PNG, on `screen` (width, height, DPI or None for the
+    default DPI); the layout problems found at each stop are logged (`ui.layout_audit`)."""
     from ui.main_window import KioskWindow
 
     app = make_application()
@@ -45,9 +52,10 @@ def render_all(
                     **DEMO_IDENTITY,
                 )
             )
+            width, height, dpi = screen or (*SIZE, None)
             theme = Theme(text_size=text_size, high_contrast=high_contrast)
             window = KioskWindow(core, theme=theme, voice=RecordingVoice())
-            window.resize(*SIZE)
+            window.fit_to(width, height, dpi or DEFAULT_DPI)
             window.show()
             suffix = f"{language}-{text_size}{'-hc' if high_contrast else ''}"
             counter = itertools.count(1)
@@ -61,6 +69,8 @@ def render_all(
                 path = out_dir / f"{next(counter):02d}-{name}-{suffix}.png"
                 window.grab().save(str(path))
                 written.append(path)
+                for problem in audit(window, window.theme, name):
+                    log.warning("%s %s: %s", window.size().toTuple(), suffix, problem)
 
             run_tour(window, app, shot)
             window.close()

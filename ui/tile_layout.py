@@ -29,6 +29,7 @@ class TileLayout(QLayout):
         min_column_px: int = 0,
         max_columns: int = 6,
         natural_width: bool = False,
+        uniform_rows: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -37,6 +38,7 @@ class TileLayout(QLayout):
         self.min_column_px = min_column_px
         self.max_columns = max_columns
         self.natural_width = natural_width
+        self.uniform_rows = uniform_rows  # every row as tall as the tallest (a menu)
         self.setContentsMargins(0, 0, 0, 0)
 
     # -- QLayout --------------------------------------------------------------------------
@@ -108,9 +110,14 @@ class TileLayout(QLayout):
         columns = self.columns_for(rect.width())
         column_width = (rect.width() - (columns - 1) * self.spacing()) // columns
         y = rect.y()
+        tallest = max(self._height_of(item, column_width) for item in shown)
         for start in range(0, len(shown), columns):
             row = shown[start : start + columns]
-            height = max(self._height_of(item, column_width) for item in row)
+            height = (
+                tallest
+                if self.uniform_rows
+                else max(self._height_of(item, column_width) for item in row)
+            )
             if place:
                 for index, item in enumerate(row):
                     x = rect.x() + index * (column_width + self.spacing())

@@ -67,6 +67,7 @@ class HomeScreen(Screen):
         self.tile_area = QWidget()
         self.tile_area.setObjectName("serviceTiles")
         self.grid = tiles([], theme, MAX_COLUMNS, TILE_MIN_MM)
+        self.grid.uniform_rows = True  # 下一页 as large as every service tile
         self.tile_area.setLayout(self.grid)
         self.previous_page = big_button("", "menu_previous")
         self.next_page = big_button("", "menu_next")

@@ -1,0 +1,184 @@
+"""Issue 13: every stop of the tour, in every text size, on every common kiosk screen,
+measured on the real widgets: every control wholly on screen, >= 15 mm and >= 3 mm apart
+at that screen's DPI, none overlapping, no text needing more room than its widget gives
+(QFontMetrics on the widget's own font). The DPIs are those of the panels sold at each
+resolution for kiosks (accessibility.md): sizes on screen are physical."""
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+
+from tests.helpers.kiosk_ui import insert_card_event, make_window
+from ui.layout_audit import audit, cut_widgets
+from ui.screen_fit import choose_dpi, reported_dpi
+from ui.theme import DEFAULT_DPI, TEXT_SIZES_MM, Theme
+from ui.tour import ELDER, run_tour
+
+SCREENS = {
+    (1024, 768): 85.0,  # 15" 4:3
+    (1280, 800): 98.0,  # 15.4" 16:10
+    (1366, 768): 85.0,  # 18.5", the cheap kiosk panel
+    (1920, 1080): 102.0,  # 21.5" desk kiosk
+    (2560, 1440): 109.0,  # 27"
+    (1080, 1920): 102.0,  # 21.5" portrait, floor-standing
+    (768, 1366): 85.0,  # 18.5" portrait
+}
+# Extra-large text (8.8 mm capitals) on the two smallest landscape panels: the step with
+# the keypad does not fit yet (issue 13's note says what is missing). Strict: the day it
+# fits, this test fails and the mark must go.
+DOES_NOT_FIT_YET = {((1024, 768), "extra_large"), ((1280, 800), "extra_large")}
+
+
+def cases():
+    for size, dpi in SCREENS.items():
+        for text_size in TEXT_SIZES_MM:
+            marks = []
+            if (size, text_size) in DOES_NOT_FIT_YET:
+                marks = [pytest.mark.xfail(strict=True, reason="keypad step too tall")]
+            yield pytest.param(
+                size, dpi, text_size, marks=marks, id=f"{size[0]}x{size[1]}-{text_size}"
+            )
+
+
+@pytest.mark.parametrize("size, dpi, text_size", list(cases()))
+def test_every_stop_fits_the_screen(qtbot, tmp_path, size, dpi, text_size):
+    core, window = make_window(qtbot, tmp_path, backend_url="http://127.0.0.1:9")
+    window.apply_theme(Theme(text_size=text_size))
+    window.fit_to(*size, dpi)
+    problems: list[str] = []
+
+    def measure(stop: str) -> None:
+        if window.size() != QSize(*size):
+            problems.append(f"{stop}: window {window.size().toTuple()} on a {size} screen")
+        problems.extend(audit(window, window.theme, stop))
+
+    stops = run_tour(window, QApplication.instance(), measure)
+    assert len(stops) >= 55
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:25])
+
+
+def test_the_check_finds_a_clipped_label_and_a_squeezed_button(qtbot, tmp_path):
+    """The measurement above must be able to fail."""
+    core, window = make_window(qtbot, tmp_path)
+    window.fit_to(1366, 768, 85)
+    assert audit(window, window.theme, "attract") == []
+    clipped = window.attract.message
+    clipped.setWordWrap(False)
+    clipped.setText("请插入社保卡或放上身份证,然后按屏幕提示办理业务")
+    clipped.setFixedWidth(200)
+    button = window.attract.language_buttons["en"]
+    button.setFixedWidth(40)
+    QApplication.processEvents()
+    found = "\n".join(audit(window, window.theme, "attract"))
+    assert "attractMessage: text needs" in found
+    assert "language_en" in found  # too narrow for its text and for a finger
+    assert cut_widgets(window, window.attract)  # what staff are alerted with
+
+
+def test_the_check_finds_a_control_off_the_screen(qtbot, tmp_path):
+    core, window = make_window(qtbot, tmp_path)
+    window.fit_to(1366, 768, 85)
+    window.attract.language_buttons["zh"].move(1300, 700)
+    found = "\n".join(audit(window, window.theme, "attract"))
+    assert "language_zh: not wholly on screen" in found
+
+
+def test_eleven_services_on_one_page_at_1920x1080_standard(qtbot, tmp_path):
+    core, window = make_window(qtbot, tmp_path)
+    window.fit_to(1920, 1080, 102)
+    insert_card_event(core, ELDER)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=3000)
+    tiles = [
+        b
+        for b in window.home.findChildren(QAbstractButton)
+        if b.isVisible() and b.objectName().startswith("service_")
+    ]
+    assert len(core.menu()) == 11 and len(tiles) == 11
+    assert not window.home.next_page.isVisible()
+    assert all(tile.property("serviceId") for tile in tiles)
+    assert all(not tile.icon().isNull() for tile in tiles)  # each with its pictogram
+
+
+def test_where_paging_is_needed_the_page_tiles_are_tile_sized_and_spoken(qtbot, tmp_path):
+    core, window = make_window(qtbot, tmp_path)
+    window.apply_theme(Theme(text_size="extra_large"))
+    window.fit_to(1366, 768, 85)
+    insert_card_event(core, ELDER)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=3000)
+    more = window.home.next_page
+    assert more.isVisible()
+    tiles = [
+        b
+        for b in window.home.findChildren(QAbstractButton)
+        if b.isVisible() and b.objectName().startswith("service_")
+    ]
+    assert more.size() == tiles[0].size()
+    said_before = len(window.speaker.voice.utterances)
+    more.click()
+    assert "第 2 页" in window.speaker.voice.utterances[said_before][1]
+    assert window.home.previous_page.isVisible()
+
+
+def test_every_button_of_every_stop_has_an_accessible_name(qtbot, tmp_path):
+    """What AT-SPI hands a screen reader: Qt's QAccessible interface of each control."""
+    core, window = make_window(qtbot, tmp_path, backend_url="http://127.0.0.1:9")
+    window.fit_to(1080, 1920, 102)
+    nameless: list[str] = []
+
+    def check(stop: str) -> None:
+        for control in window.findChildren(QAbstractButton):
+            if not control.isVisible():
+                continue
+            interface = QAccessible.queryAccessibleInterface(control)
+            name = interface.text(QAccessible.Text.Name) if interface else ""
+            if not name.strip():
+                nameless.append(f"{stop}/{control.objectName()}")
+        for text_label in window.findChildren(QLabel):
+            if text_label.isVisible() and text_label.pixmap().isNull() and text_label.text():
+                interface = QAccessible.queryAccessibleInterface(text_label)
+                assert interface is not None and interface.text(QAccessible.Text.Name)
+
+    stops = run_tour(window, QApplication.instance(), check)
+    assert len(stops) >= 55
+    assert not nameless, nameless
+
+
+class _Screen:
+    """The two things `reported_dpi` reads from a QScreen (a real one is in the Xvfb test)."""
+
+    def __init__(self, width_px, height_px, width_mm, height_mm):
+        from PySide6.QtCore import QRect, QSizeF
+
+        self._geometry = QRect(0, 0, width_px, height_px)
+        self._size = QSizeF(width_mm, height_mm)
+
+    def geometry(self):
+        return self._geometry
+
+    def physicalSize(self):  # noqa: N802 (Qt name)
+        return self._size
+
+
+def test_dpi_comes_from_kiosk_toml_then_a_plausible_edid_then_the_default():
+    panel = _Screen(1366, 768, 409, 230)  # 18.5"
+    assert reported_dpi(panel) == pytest.approx(84.8, abs=0.2)
+    assert choose_dpi(panel, None) == (reported_dpi(panel), "screen (EDID)")
+    assert choose_dpi(panel, 96.0) == (96.0, "kiosk.toml screen_dpi")
+    for nonsense in (
+        _Screen(1366, 768, 0, 0),
+        _Screen(1920, 1080, 1600, 900),
+        _Screen(1920, 1080, 160, 90),
+    ):
+        assert choose_dpi(nonsense, None) == (DEFAULT_DPI, "default")
+    assert choose_dpi(_Screen(1920, 1080, 477, 100), None)[1] == "default"  # non-square pixels
+
+
+def test_a_new_dpi_re_lays_the_window_out_in_millimetres(qtbot, tmp_path):
+    core, window = make_window(qtbot, tmp_path)
+    window.fit_to(1920, 1080, 102)
+    gap_at_102 = window.nav.tiles.spacing()
+    window.fit_to(1920, 1080, 204)
+    assert window.theme.dpi == 204
+    assert window.nav.tiles.spacing() == pytest.approx(2 * gap_at_102, abs=1)
+    assert window.size() == QSize(1920, 1080)
