@@ -40,8 +40,10 @@ def run_window(
     app = make_application()
     # SIGTERM/SIGINT (systemd stop, Ctrl-C) end the event loop cleanly so `kiosk run` can
     # stop what it started; the timer lets Python run its signal handlers while Qt waits.
+    # Queued, not app.quit() at once: a stop asked for before the event loop runs (while the
+    # window is still fitting the screen) would otherwise be lost.
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: app.quit())
+        signal.signal(signum, lambda *_: QTimer.singleShot(0, app.quit))
     wakeup = QTimer()
     wakeup.timeout.connect(lambda: None)
     wakeup.start(250)
