@@ -175,6 +175,57 @@ def sessions(count: int) -> tuple[list[float], list[float]]:
     return tap_ms, memory
 
 
+SCREEN_CHANGES = [(1080, 1920, 102.0), (1366, 768, 85.0), (768, 1366, 85.0), (1920, 1080, 102.0)]
+
+
+def relayouts(rounds: int) -> tuple[list[float], list[float]]:
+    """Time to re-lay out the real window after the screen changes (rotated, replaced),
+    showing the home screen with a villager's services; floor: a bare QWidget holding as
+    many plain buttons in a QGridLayout, resized the same way."""
+    from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
+
+    from kiosk.config import DEMO_IDENTITY, KioskConfig
+    from kiosk.core import KioskCore
+    from kiosk.voice import RecordingVoice
+    from offline_cache import declare_first_store
+    from ui.app import make_application
+    from ui.main_window import KioskWindow
+    from ui.tour import ELDER, settle, start_session
+
+    app = make_application()
+    ours: list[float] = []
+    floor: list[float] = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        declare_first_store(Path(data_dir))
+        core = KioskCore(
+            KioskConfig.load(Path(data_dir), backend_url="http://127.0.0.1:9", **DEMO_IDENTITY)
+        )
+        window = KioskWindow(core, voice=RecordingVoice())
+        window.fit_to(1920, 1080, 102.0)
+        window.show()
+        start_session(window, ELDER)
+        settle(app)
+        buttons = len(window.findChildren(QPushButton))
+        bare = QWidget()
+        grid = QGridLayout(bare)
+        for index in range(buttons):
+            grid.addWidget(QPushButton(f"按钮 {index}"), index // 4, index % 4)
+        bare.show()
+        for _ in range(rounds):
+            for width, height, dpi in SCREEN_CHANGES:
+                started = time.perf_counter()
+                window.fit_to(width, height, dpi)
+                app.processEvents()
+                ours.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                bare.resize(width, height)
+                grid.activate()
+                app.processEvents()
+                floor.append((time.perf_counter() - started) * 1000)
+        core.stop()
+    return ours, floor
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=500)
@@ -185,6 +236,7 @@ def main() -> int:
     in_process = [inside for _, inside in starts]
     wall = [outside for outside, _ in starts]
     tap_ms, memory = sessions(args.sessions)
+    relayout_ms, floor_ms = relayouts(10)
     per_ten = max(1, len(memory))
     after_100 = memory[min(len(memory) - 1, 100 // 10 - 1)]
     print(f"ui benchmark: offscreen, 1920x1080, {args.sessions} sessions")
@@ -202,6 +254,12 @@ def main() -> int:
     print(
         f"RSS growth over the last {args.sessions - 100} sessions: "
         f"{memory[-1] - after_100:+.1f} MB (target <= 5 MB); samples {per_ten}"
+    )
+    print(
+        f"re-lay out after a screen change (home screen, {len(relayout_ms)} changes between "
+        f"landscape and portrait, 85-102 DPI): p50 {percentile(relayout_ms, 0.5):.1f} ms, "
+        f"p95 {percentile(relayout_ms, 0.95):.1f} ms; floor (bare QGridLayout of as many "
+        f"buttons): p50 {percentile(floor_ms, 0.5):.1f} ms"
     )
     return 0
 

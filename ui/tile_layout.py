@@ -34,6 +34,7 @@ class TileLayout(QLayout):
     ) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
+        self._heights: dict[int, int] = {}  # heightForWidth, until the layout is invalidated
         self.setSpacing(gap_px)
         self.min_column_px = min_column_px
         self.max_columns = max_columns
@@ -62,10 +63,16 @@ class TileLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
-        margins = self.contentsMargins()
-        inner = width - margins.left() - margins.right()
-        height = self._arrange(QRect(0, 0, inner, 0), place=False)
-        return height + margins.top() + margins.bottom()
+        if (height := self._heights.get(width)) is None:
+            margins = self.contentsMargins()
+            inner = width - margins.left() - margins.right()
+            height = self._arrange(QRect(0, 0, inner, 0), place=False)
+            height = self._heights[width] = height + margins.top() + margins.bottom()
+        return height
+
+    def invalidate(self) -> None:
+        self._heights.clear()
+        super().invalidate()
 
     def _outer_width(self, inner: int) -> int:
         margins = self.contentsMargins()

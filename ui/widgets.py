@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import qrcode
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -52,6 +52,10 @@ class WrapButton(QPushButton):
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
+        # Layouts ask heightForWidth hundreds of times a screen: each answer is kept until
+        # the caption, icon, font or style changes.
+        self._heights: dict[int, int] = {}
+        self._wrapped: dict[int, str] = {}  # the caption as drawn at a width
 
     def _option(self, width: int) -> QStyleOptionButton:
         option = QStyleOptionButton()
@@ -69,7 +73,15 @@ class WrapButton(QPushButton):
 
     def displayed_text(self, width: int | None = None) -> str:
         width = self.width() if width is None else width
-        return wrap_text(self.text(), self.font(), self._text_width(width))
+        if (shown := self._wrapped.get(width)) is None:
+            if len(self._wrapped) > 32:
+                self._wrapped.clear()
+            text, room = self.text(), self._text_width(width)
+            fits = all(
+                self.fontMetrics().horizontalAdvance(line) <= room for line in text.split("\n")
+            )
+            shown = self._wrapped[width] = text if fits else wrap_text(text, self.font(), room)
+        return shown
 
     def _size_for(self, text: str) -> QSize:
         # As QPushButton.sizeHint, for the given (wrapped) text.
@@ -89,7 +101,32 @@ class WrapButton(QPushButton):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
-        return self._size_for(self.displayed_text(width)).height()
+        if (height := self._heights.get(width)) is None:
+            if len(self._heights) > 32:
+                self._heights.clear()
+            height = self._heights[width] = self._size_for(self.displayed_text(width)).height()
+        return height
+
+    def _forget_sizes(self) -> None:
+        self._heights.clear()
+        self._wrapped.clear()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        self._forget_sizes()
+        super().setText(text)
+
+    def setIcon(self, icon) -> None:  # noqa: N802 (Qt name)
+        self._forget_sizes()
+        super().setIcon(icon)
+
+    def setIconSize(self, size: QSize) -> None:  # noqa: N802 (Qt name)
+        self._forget_sizes()
+        super().setIconSize(size)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._forget_sizes()  # the style sheet's padding and font are in the answer
+        super().changeEvent(event)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         # As narrow as the widest unbreakable piece (a CJK character, a Latin word).
