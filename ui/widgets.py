@@ -56,6 +56,7 @@ class WrapButton(QPushButton):
         # the caption, icon, font or style changes.
         self._heights: dict[int, int] = {}
         self._wrapped: dict[int, str] = {}  # the caption as drawn at a width
+        self._hints: dict[str, QSize] = {}  # natural and minimum size
 
     def _option(self, width: int) -> QStyleOptionButton:
         option = QStyleOptionButton()
@@ -110,6 +111,7 @@ class WrapButton(QPushButton):
     def _forget_sizes(self) -> None:
         self._heights.clear()
         self._wrapped.clear()
+        self._hints.clear()
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
         self._forget_sizes()

@@ -81,6 +81,7 @@ class HomeScreen(Screen):
         self._layout.addWidget(self.tile_area, 1, Qt.AlignmentFlag.AlignTop)
         self._services: list[ServiceModel] = []
         self._tiles: list[QPushButton] = []
+        self._menu: tuple = ()  # (service ids, language, theme) the tiles were built for
         self._pages: list[tuple[int, int]] = [(0, 0)]
         self._page = 0
         self._language = "zh"
@@ -94,6 +95,13 @@ class HomeScreen(Screen):
         self._services = services
         self._language = language
         self._page = 0
+        menu = (tuple(services), language, self.theme)
+        if menu != self._menu:  # the same menu for the next villager: the same tiles
+            self._build_tiles(services, language)
+            self._menu = menu
+        self._show_page()
+
+    def _build_tiles(self, services: list[ServiceModel], language: str) -> None:
         self._clear_grid()
         for tile in self._tiles:
             tile.deleteLater()
@@ -111,7 +119,6 @@ class HomeScreen(Screen):
             tile.ensurePolished()  # measured before shown: with the style sheet's font
             tile.hide()
             self._tiles.append(tile)
-        self._show_page()
 
     def _icon_size(self) -> QSize:
         side = self.theme.px(PICTOGRAM_MM)
@@ -121,7 +128,8 @@ class HomeScreen(Screen):
         super().apply_theme(theme)
         for tile in self._tiles:
             tile.setIconSize(self._icon_size())
-        self._show_page()
+        if self._tiles:
+            self._show_page()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
@@ -185,8 +193,6 @@ class HomeScreen(Screen):
         return [s.id for s in self._services]
 
     def wipe(self) -> None:
+        """The greeting held the villager's name; the tiles hold only service names and are
+        kept for the next villager."""
         self.greeting.clear()
-        self._clear_grid()
-        for tile in self._tiles:
-            tile.deleteLater()
-        self._tiles = []
