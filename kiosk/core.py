@@ -46,7 +46,7 @@ from kiosk.staff_console import StaffConsole
 from kiosk.submission import Receipt, build_payload, enqueue_rating, enqueue_submission
 from kiosk.sync import SyncReport
 from kiosk.text import Text
-from kiosk.verification import verdict
+from kiosk.verification import Verifier
 from offline_cache import QueueFull, QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,12 @@ Listener = Callable[[events.CoreEvent], None]
 
 
 class KioskCore:
-    def __init__(self, config: KioskConfig, *, training: bool = False) -> None:
+    def __init__(
+        self, config: KioskConfig, *, training: bool = False, mode: str | None = None
+    ) -> None:
         self.config = config
         self.training = training  # kiosk simulate --training: submissions marked 培训
+        self._mode = mode  # `kiosk verify`, `simulate --verifier`: over staff's setting
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
         self._session: Session | None = None
@@ -86,6 +89,7 @@ class KioskCore:
             on_problem=lambda detail: self._alert_staff(messages.SYNC_PROBLEM, detail),
             heartbeat=True,
         )
+        self.verifier = Verifier(config, self.queue, self._emit, self.sync.trigger, training)
         self.cards = CardDesk(config, self._on_card_event, self._on_reader_status)
 
     def add_listener(self, listener: Listener) -> None:
@@ -104,6 +108,7 @@ class KioskCore:
             log.info("%d submission(s) were in flight at the last stop; sending again", recovered)
         self.cards.start()
         self.sync.start()
+        self.verifier.start()
         for problem in self.problems():
             self._alert_staff(problem.message, problem.detail)
 
@@ -119,6 +124,7 @@ class KioskCore:
     def stop(self) -> None:
         """For good: the readers, the sync loop and the backend connections are let go."""
         self.cards.stop()
+        self.verifier.stop()
         self.sync.close()
         self.backend.close()
         self.end_session("shutdown")
@@ -141,7 +147,7 @@ class KioskCore:
 
     @property
     def terminal_mode(self) -> str:
-        return self.settings.terminal_mode
+        return self._mode or self.settings.terminal_mode
 
     def service(self, service_id: str) -> ServiceModel:
         """A catalog service by id, whether or not staff offer it."""
@@ -364,9 +370,8 @@ class KioskCore:
         self._emit(status)
 
     def _start_session(self, event: CardIdentified) -> None:
-        if self.terminal_mode == "verifier":
-            # 验码: a big status at once; nothing is kept once it is shown.
-            self._emit(verdict(event.identity, dt.date.today()))
+        if self.terminal_mode == "verifier":  # 验码 (kiosk/verification.py): no session
+            self.verifier.swipe(event.identity, event.identified_at)
             return
         with self._lock:
             if self._session is not None:
