@@ -79,6 +79,7 @@ class StatusListKeeper(SyncLoop):
         self.last_refresh_at: float | None = None  # wall clock
         self.next_refresh_at: float | None = None  # wall clock
         self.load_problem = ""
+        self._first_round = True
 
     # -- disk -----------------------------------------------------------------------------
 
@@ -110,6 +111,9 @@ class StatusListKeeper(SyncLoop):
             log.error("%s", self.load_problem)
             return
         self._etag = state.get("etag") if isinstance(state.get("etag"), str) else None
+        refreshed_at = state.get("refreshed_at")
+        if isinstance(refreshed_at, int | float) and self.current is not None:
+            self.last_refresh_at = float(refreshed_at)
 
     def _read_state(self) -> dict:
         try:
@@ -130,7 +134,11 @@ class StatusListKeeper(SyncLoop):
 
     def save_state(self) -> None:
         """The ETag and the latest time the clock guard has seen (it outlives a reboot)."""
-        state = {"etag": self._etag, "latest_seen": self._clock.latest_seen}
+        state = {
+            "etag": self._etag,
+            "latest_seen": self._clock.latest_seen,
+            "refreshed_at": self.last_refresh_at,
+        }
         try:
             self._write_atomically(self._state_path, json.dumps(state).encode("utf-8"))
         except OSError as error:
@@ -204,6 +212,14 @@ class StatusListKeeper(SyncLoop):
     # -- the loop's round -------------------------------------------------------------------
 
     def _round(self) -> float:
+        self.held()
+        first, self._first_round = self._first_round, False
+        if first and self.last_refresh_at is not None:
+            # Refreshed by an earlier run (or `kiosk verify`): wait until it is due.
+            since = self._clock.now() - self.last_refresh_at
+            if 0 <= since < self._refresh_s:
+                self.next_refresh_at = self.last_refresh_at + self._refresh_s
+                return self._refresh_s - since
         refresh = self.refresh()
         wait = self._refresh_s
         if refresh.outcome == "unreachable":
