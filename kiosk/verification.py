@@ -150,6 +150,10 @@ class Verifier:
         """From the device thread: answer on the verifier thread, emit, then record."""
         return self._worker.submit(self._answer_and_record, identity, identified_at)
 
+    def wait_idle(self, timeout_s: float = 30.0) -> None:
+        """Until every swipe handed over so far is answered and recorded."""
+        self._worker.submit(lambda: None).result(timeout_s)
+
     def _answer_and_record(self, identity: Identity, identified_at: float) -> CardVerified:
         digest = lookup_digest(self._key, identity.id_number) if self._key else b""
         answer = self.answer(identity, identified_at, digest)

@@ -221,7 +221,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     yield "staff-pin"
     window.staff_controller.pin_checked(PinCheck(ok=True))  # PIN entry itself is tested with taps
     settle(app)
-    for key in ("queue", "services", "terminal", "audit"):
+    for key in ("queue", "services", "terminal", "verifier", "audit"):
         window.staff.show_section(key)
         settle(app)
         yield f"staff-{key}"
