@@ -57,8 +57,8 @@ class VerifierBackend:
             **more,
         }
 
-    def start(self) -> VerifierBackend:
-        self.server.start()
+    def start(self, timeout_s: float = 20.0) -> VerifierBackend:
+        self.server.start(timeout_s)
         return self
 
     def stop(self) -> None:
