@@ -222,3 +222,18 @@ def test_a_changed_byte_or_an_older_sequence_is_refused_and_the_last_good_list_k
         assert any("refused" in alert for alert in kiosk.alerts)
     finally:
         proxy.stop()
+
+
+def test_kiosk_simulate_verifier_swipes_through_the_real_core(backend, tmp_path):
+    from kiosk.core import KioskCore
+    from kiosk.simulate_verifier import run_verifier_simulation
+
+    data_dir = tmp_path / "simulated"
+    config = KioskConfig.load(data_dir, **enrolled(data_dir, **backend.kiosk_settings()))
+    core = KioskCore(config, mode="verifier")
+    summary = run_verifier_simulation(core, 30, seed=4, people=[ELDER, YOUNGER], drain_s=20)
+    record = summary.as_json()
+    assert record["swipes"] == 30 and sum(record["results"].values()) == 30
+    assert set(record["results"]) <= {"pass", "deny"} and record["sources"] == {"online": 30}
+    assert record["queue"] == {"unsent": 0, "quarantined": 0, "sent": 30}
+    assert len(backend.server.rows()) == 30
