@@ -43,6 +43,7 @@ from drivers.simulated.ssc_card import (  # noqa: E402
     SocialSecurityCardData,
 )
 from drivers.simulated.vpcd_link import VpcdLink  # noqa: E402
+from kiosk import events  # noqa: E402
 from kiosk.backend_client import BackendClient  # noqa: E402
 from kiosk.clock_guard import ClockGuard  # noqa: E402
 from kiosk.config import KioskConfig  # noqa: E402
@@ -169,10 +170,20 @@ class Swipes:
         self.app, self.core, self.window, self.emulator = app, core, window, emulator
         self.shown: list[tuple[float, float]] = []
         self.answers: list = []
+        self.left = 0
         window.verifier_shown.connect(lambda identified, at: self.shown.append((identified, at)))
-        core.add_listener(
-            lambda e: self.answers.append(e) if type(e).__name__ == "CardVerified" else 0
-        )
+        core.add_listener(self._seen)
+
+    def _seen(self, event) -> None:
+        if isinstance(event, events.CardVerified):
+            self.answers.append(event)
+        elif isinstance(event, events.CardLeftReader):
+            self.left += 1
+
+    def _taken_away(self, left_before: int) -> None:
+        """The core saw the card go (the next one is a new card; the screen need not have
+        gone back to 请刷卡 first: the next answer replaces the last)."""
+        wait_until(self.app, lambda: self.left > left_before, 5.0)
 
     def social_security(self) -> tuple[float, float, str]:
         before = len(self.shown)
@@ -181,8 +192,9 @@ class Swipes:
         link.insert()
         wait_until(self.app, lambda: len(self.shown) > before)
         identified, painted = self.shown[-1]
+        left = self.left
         link.remove()
-        wait_until(self.app, lambda: self.window.verifier.result == "", 5.0)
+        self._taken_away(left)
         return painted - identified, painted - inserted_at, self.answers[-1].source
 
     def id_card(self) -> tuple[float, float, str]:
@@ -191,8 +203,9 @@ class Swipes:
         placed_at = self.emulator.placed_at
         wait_until(self.app, lambda: len(self.shown) > before)
         identified, painted = self.shown[-1]
+        left = self.left
         self.emulator.lift()
-        wait_until(self.app, lambda: self.window.verifier.result == "", 5.0)
+        self._taken_away(left)
         return painted - identified, painted - placed_at, self.answers[-1].source
 
 
