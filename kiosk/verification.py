@@ -49,6 +49,7 @@ from offline_cache import QueueFull, SubmissionQueue
 
 log = logging.getLogger(__name__)
 
+CLOCK_REASONS = ("clock_skewed", "clock_behind_list", "clock_went_back")
 ONLINE_TIMEOUT_S = (0.5, 1.0)  # connect, answer: the seed's machine took 1 s in all
 OFFLINE_HOLD_S = 15.0
 
@@ -156,10 +157,22 @@ class Verifier:
 
     def _answer_and_record(self, identity: Identity, identified_at: float) -> CardVerified:
         digest = lookup_digest(self._key, identity.id_number) if self._key else b""
-        answer = self.answer(identity, identified_at, digest)
+        try:
+            answer = self.answer(identity, identified_at, digest)
+        except Exception as error:  # a bug must still give an answer, and never a green one
+            log.exception("verifier check failed")
+            self._alert_once(messages.VERIFY_LIST_STAFF, f"check failed: {type(error).__name__}")
+            answer = CardVerified(
+                "unknown", messages.VERIFY_LABELS["unknown"], messages.VERIFY_TITLE,
+                identity.masked_name(), "none", None, None, "error", identified_at,
+            )  # fmt: skip
         self._emit(answer)
         if digest:
-            self._record(answer, digest.hex())
+            try:
+                self._record(answer, digest.hex())
+            except Exception as error:  # noqa: BLE001 - the next card must still be answered
+                log.exception("verifier check not recorded")
+                self._alert_once(messages.VERIFY_RECORD_STAFF, type(error).__name__)
         return answer
 
     def answer(self, identity: Identity, identified_at: float, digest: bytes) -> CardVerified:
@@ -171,7 +184,7 @@ class Verifier:
             result, source, reason = "unknown", "none", "no_lookup_key"
         elif not clock.ok:
             result, source, reason = "unknown", "none", clock.reason
-            self._alert_once(messages.VERIFY_CLOCK_STAFF, clock.detail)
+            self._alert_once(messages.VERIFY_CLOCK_STAFF, clock.detail, key=clock.reason)
         elif online is not None:
             result, source, reason = online, "online", ""
         elif held is None:
@@ -181,6 +194,8 @@ class Verifier:
             self._alert_once(messages.VERIFY_LIST_STAFF, f"list {held.sequence} has expired")
         else:
             result, source, reason = held.status_of(digest), "offline", ""
+        if clock.ok:
+            self._rearm(CLOCK_REASONS)  # a clock that goes wrong again is news again
         if result == "pass" and card_has_ended(identity, dt.date.fromtimestamp(now)):
             result, reason = "manual", "card_expired"
         return CardVerified(
@@ -233,14 +248,18 @@ class Verifier:
             return
         self._on_recorded()
 
-    def _alert_once(self, message: Text, detail: str) -> None:
-        """One staff alert per distinct problem, not one per swipe."""
+    def _alert_once(self, message: Text, detail: str, key: str | None = None) -> None:
+        """One staff alert per distinct problem (`key`, else the detail), not one per swipe."""
         with self._lock:
-            if detail in self._alerted:
+            if (key or detail) in self._alerted:
                 return
-            self._alerted.add(detail)
+            self._alerted.add(key or detail)
         log.error("verifier: %s", detail)
         self._emit(StaffAlert(message, detail))
+
+    def _rearm(self, keys: tuple[str, ...]) -> None:
+        with self._lock:
+            self._alerted.difference_update(keys)
 
     def summary(self) -> VerifierSummary:
         held = self.keeper.held() if self.keeper is not None else None

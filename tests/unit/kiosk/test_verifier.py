@@ -162,8 +162,14 @@ def test_a_clock_off_the_backends_date_answers_grey_and_alerts_staff(backend, ki
     assert (answer.result, answer.reason) == ("unknown", "clock_skewed")
     assert any("ahead of the backend" in alert for alert in kiosk.alerts)
     assert kiosk.verifier.summary().clock.startswith("clock_skewed")
+    kiosk.ahead_s = 900.0
     kiosk.swipe(YOUNGER)
     assert len([a for a in kiosk.alerts if "ahead" in a]) == 1  # once, not once a swipe
+    kiosk.ahead_s = 0.0
+    assert kiosk.swipe(YOUNGER).result == "pass"  # set right again
+    kiosk.ahead_s = 600.0
+    kiosk.swipe(YOUNGER)
+    assert len([a for a in kiosk.alerts if "ahead" in a]) == 2  # wrong again: news again
 
 
 def test_a_clock_behind_the_lists_issue_time_answers_grey(backend, kiosks):
@@ -237,3 +243,17 @@ def test_kiosk_simulate_verifier_swipes_through_the_real_core(backend, tmp_path)
     assert set(record["results"]) <= {"pass", "deny"} and record["sources"] == {"online": 30}
     assert record["queue"] == {"unsent": 0, "quarantined": 0, "sent": 30}
     assert len(backend.server.rows()) == 30
+
+
+def test_a_check_that_fails_inside_still_answers_grey_and_tells_staff(backend, kiosks, monkeypatch):
+    kiosk = kiosks(backend.url, backend)
+
+    def broken():
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(kiosk.verifier.keeper, "held", broken)
+    answer = kiosk.swipe(YOUNGER)
+    assert (answer.result, answer.source, answer.reason) == ("unknown", "none", "error")
+    assert answer.masked_name == YOUNGER.masked_name()
+    assert [e for e in kiosk.events if isinstance(e, CardVerified)] == [answer]
+    assert "check failed: OSError" in kiosk.alerts
