@@ -57,7 +57,7 @@ from kiosk.status_list import (  # noqa: E402
 )
 from kiosk.status_list_keeper import StatusListKeeper  # noqa: E402
 from tests.helpers.backend import AUTH  # noqa: E402
-from tests.helpers.cards import WANG_YAN  # noqa: E402
+from tests.helpers.cards import WANG_YAN, wait_for_presence  # noqa: E402
 from tests.helpers.enrolment import enrolled  # noqa: E402
 from tests.helpers.verifier import VerifierBackend  # noqa: E402
 from ui.app import make_application  # noqa: E402
@@ -170,6 +170,8 @@ class Swipes:
         self.app, self.core, self.window, self.emulator = app, core, window, emulator
         self.shown: list[tuple[float, float]] = []
         self.answers: list = []
+        self.problems: list[str] = []  # card reads that failed
+        self.readers: list[str] = []  # reader states, for the diagnosis of a stall
         self.left = 0
         window.verifier_shown.connect(lambda identified, at: self.shown.append((identified, at)))
         core.add_listener(self._seen)
@@ -179,33 +181,52 @@ class Swipes:
             self.answers.append(event)
         elif isinstance(event, events.CardLeftReader):
             self.left += 1
+        elif isinstance(event, events.CardProblem):
+            self.problems.append(f"{event.kind}: {event.detail}")
+        elif isinstance(event, events.ReaderStatusChanged):
+            self.readers.append(f"{event.state}: {event.detail}")
+
+    def _answered_or_failed(self, before: int, problems_before: int, what: str) -> bool:
+        """True once the answer is painted; False if the card read failed (reported)."""
+        try:
+            wait_until(
+                self.app,
+                lambda: len(self.shown) > before or len(self.problems) > problems_before,
+            )
+        except TimeoutError:
+            seen = self.problems[-3:] + self.readers[-3:]
+            raise TimeoutError(f"{what}: no answer in 10 s; seen {seen}") from None
+        return len(self.shown) > before
 
     def _taken_away(self, left_before: int) -> None:
         """The core saw the card go (the next one is a new card; the screen need not have
         gone back to 请刷卡 first: the next answer replaces the last)."""
         wait_until(self.app, lambda: self.left > left_before, 5.0)
 
-    def social_security(self) -> tuple[float, float, str]:
-        before = len(self.shown)
+    def social_security(self) -> tuple[float, float, str] | None:
+        before, problems, left = len(self.shown), len(self.problems), self.left
         link = VpcdLink(EmulatedSocialSecurityCard(SocialSecurityCardData(*WANG_YAN)), 0)
         inserted_at = time.monotonic()
         link.insert()
-        wait_until(self.app, lambda: len(self.shown) > before)
-        identified, painted = self.shown[-1]
-        left = self.left
+        answered = self._answered_or_failed(before, problems, "social security card")
         link.remove()
         self._taken_away(left)
+        wait_for_presence(0, False)  # pcscd itself sees the slot empty before the next card
+        if not answered:
+            return None
+        identified, painted = self.shown[-1]
         return painted - identified, painted - inserted_at, self.answers[-1].source
 
-    def id_card(self) -> tuple[float, float, str]:
-        before = len(self.shown)
+    def id_card(self) -> tuple[float, float, str] | None:
+        before, problems, left = len(self.shown), len(self.problems), self.left
         self.emulator.place(sam_card("resident-id", *ID_HOLDER))
         placed_at = self.emulator.placed_at
-        wait_until(self.app, lambda: len(self.shown) > before)
-        identified, painted = self.shown[-1]
-        left = self.left
+        answered = self._answered_or_failed(before, problems, "ID card")
         self.emulator.lift()
         self._taken_away(left)
+        if not answered:
+            return None
+        identified, painted = self.shown[-1]
         return painted - identified, painted - placed_at, self.answers[-1].source
 
 
@@ -225,14 +246,19 @@ def swipe_figures(backend: VerifierBackend, work: Path, swipes: int) -> None:
             wait_until(app, lambda: "身份证" in core.reader_status.message.zh, 10)
             rss: list[float] = []
             figures: dict[str, dict[str, list[float]]] = {}
+            failures: dict[str, int] = {}
             for phase in ("online", "offline"):
                 if phase == "offline":
                     backend.stop()
                 for kind, swipe in (("social security card", run.social_security),
                                     ("resident ID card", run.id_card)):  # fmt: skip
-                    identified, placed, sources = [], [], set()
+                    identified, placed, sources, failed = [], [], set(), 0
                     for count in range(swipes):
-                        to_paint, from_placed, source = swipe()
+                        outcome = swipe()
+                        if outcome is None:
+                            failed += 1
+                            continue
+                        to_paint, from_placed, source = outcome
                         identified.append(to_paint * 1000)
                         placed.append(from_placed * 1000)
                         sources.add(source)
@@ -240,6 +266,7 @@ def swipe_figures(backend: VerifierBackend, work: Path, swipes: int) -> None:
                             rss.append(rss_mb())
                     assert sources == {phase}, (phase, kind, sources)
                     figures[f"{kind} {phase}"] = {"identified": identified, "placed": placed}
+                    failures[f"{kind} {phase}"] = failed
             rss.append(rss_mb())
         finally:
             core.stop()
@@ -252,6 +279,8 @@ def swipe_figures(backend: VerifierBackend, work: Path, swipes: int) -> None:
         extra = f"(target p95 <= {target:g} ms: {verdict})"
         print_row(f"{name}: identified -> painted", values["identified"], extra=extra)
         print_row(f"{name}: placed -> painted (polling)", values["placed"])
+    print(f"card reads that failed (no answer, the villager is asked again): {failures}")
+    print(f"failed reads: {sorted(set(run.problems))[:5]}")
     print_row("floor online: bare requests POST of the HMAC", floors["online"])
     print_row("floor offline: HMAC + bisect on the held list", floors["offline"])
     print(f"RSS after swipe 100: {rss[0]:.1f} MB, after all: {rss[-1]:.1f} MB, growth "
