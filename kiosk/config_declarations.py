@@ -243,6 +243,43 @@ class DeclaredSettings:
         default_note="receipts as PDF",
     )
 
+    # -- verifier (验码一体机; docs/status-list.md) ------------------------------------------
+    verifier_lookup_key = ConfigVar(
+        "",
+        "The HMAC key this kiosk shares with the backend (base64, at least 16 bytes; the "
+        "file `kiosk backend --lookup-key` names). ID numbers are looked up, online and in "
+        "the status list, only as HMAC-SHA256 under it.",
+        pattern=r"[A-Za-z0-9+/]{22,}={0,2}",
+        expected="base64 of at least 16 bytes",
+        secret=True,
+        default_note="the verifier cannot look anyone up",
+    )
+    verifier_public_key = ConfigVar(
+        "",
+        "The Ed25519 key the status list must be signed with, as `kiosk backend "
+        "--print-public-key` prints it (`ed25519:` + base64). A list signed otherwise is "
+        "refused and the last good one kept.",
+        pattern=r"ed25519:[A-Za-z0-9+/]{43}=",
+        expected="ed25519: followed by 44 base64 characters",
+        default_note="no offline list",
+    )
+    status_list_refresh_s = ConfigVar(
+        300.0,
+        "How often the verifier asks the backend for a newer status list (If-None-Match: "
+        "an unchanged list costs one small answer).",
+        minimum=1.0,
+        maximum=86400.0,
+        unit="seconds",
+    )
+    clock_skew_max_s = ConfigVar(
+        120.0,
+        "How far this kiosk's clock may be from the backend's HTTP Date (or behind the "
+        "list's issue time) before the verifier answers 无法核验 and alerts staff.",
+        minimum=1.0,
+        maximum=86400.0,
+        unit="seconds",
+    )
+
 
 SETTINGS: dict[str, ConfigVar[Any]] = {
     value.key: value for value in vars(DeclaredSettings).values() if isinstance(value, ConfigVar)

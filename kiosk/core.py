@@ -28,7 +28,7 @@ from kiosk.catalog import CatalogModel, PolicyModel, ServiceModel
 from kiosk.catalog_keeper import CatalogKeeper
 from kiosk.config import KioskConfig
 from kiosk.crash_drill import crashpoint
-from kiosk.display_facts import DisplayPreferences, write_display_facts
+from kiosk.display_facts import DisplayDesk
 from kiosk.flow import FlowRun, check_card, check_eligibility, matching_policies
 from kiosk.journey import (
     Outcome,
@@ -48,7 +48,7 @@ from kiosk.submission import Receipt, build_payload, enqueue_rating, enqueue_sub
 from kiosk.sync import SyncReport
 from kiosk.text import Text
 from kiosk.usage_hooks import usage_for_core
-from kiosk.verification import verdict
+from kiosk.verification import Verifier
 from offline_cache import QueueFull
 
 log = logging.getLogger(__name__)
@@ -57,9 +57,12 @@ Listener = Callable[[events.CoreEvent], None]
 
 
 class KioskCore:
-    def __init__(self, config: KioskConfig, *, training: bool = False) -> None:
+    def __init__(
+        self, config: KioskConfig, *, training: bool = False, mode: str | None = None
+    ) -> None:
         self.config = config
         self.training = training  # kiosk simulate --training: submissions marked 培训
+        self._mode = mode  # `kiosk verify`, `simulate --verifier`: over staff's setting
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
         self._session: Session | None = None
@@ -88,8 +91,10 @@ class KioskCore:
             on_problem=lambda detail: self._alert_staff(messages.SYNC_PROBLEM, detail),
             heartbeat=True,
         )
+        self.verifier = Verifier(config, self.queue, self._emit, self.sync.trigger, training)
         self.cards = CardDesk(config, self._on_card_event, self._on_reader_status)
         self.usage = usage_for_core(self)  # de-identified usage events (kiosk/usage.py)
+        self.display = DisplayDesk(config, self.settings)
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -107,6 +112,7 @@ class KioskCore:
             log.info("%d submission(s) were in flight at the last stop; sending again", recovered)
         self.cards.start()
         self.sync.start()
+        self.verifier.start()
         for problem in self.problems():
             self._alert_staff(problem.message, problem.detail)
 
@@ -122,6 +128,7 @@ class KioskCore:
     def stop(self) -> None:
         """For good: the readers, the sync loop and the backend connections are let go."""
         self.cards.stop()
+        self.verifier.stop()
         self.sync.close()
         self.backend.close()
         self.end_session("shutdown")
@@ -145,7 +152,7 @@ class KioskCore:
 
     @property
     def terminal_mode(self) -> str:
-        return self.settings.terminal_mode
+        return self._mode or self.settings.terminal_mode
 
     def service(self, service_id: str) -> ServiceModel:
         """A catalog service by id, whether or not staff offer it."""
@@ -222,15 +229,6 @@ class KioskCore:
 
     def idle_timeout_s(self) -> float:
         return self.settings.idle_timeout_s()
-
-    def display_preferences(self) -> DisplayPreferences:
-        s = self.settings
-        dpi = self.config.screen_dpi or None
-        return DisplayPreferences(s.text_size, s.high_contrast, s.language(), dpi)
-
-    def record_display(self, facts: dict) -> None:
-        """The screen the window fitted, for `kiosk doctor` (disk: not the GUI thread)."""
-        write_display_facts(self.config.data_dir, facts)
 
     def delivery_state(self, tracking_number: str) -> str | None:
         """pending / in_flight / failed / quarantined / sent, for the receipt screen."""
@@ -370,9 +368,8 @@ class KioskCore:
         self._emit(status)
 
     def _start_session(self, event: CardIdentified) -> None:
-        if self.terminal_mode == "verifier":
-            # 验码: a big status at once; nothing is kept once it is shown.
-            self._emit(verdict(event.identity, dt.date.today()))
+        if self.terminal_mode == "verifier":  # 验码 (kiosk/verification.py): no session
+            self.verifier.swipe(event.identity, event.identified_at)
             return
         with self._lock:
             if self._session is not None:

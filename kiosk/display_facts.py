@@ -21,6 +21,23 @@ class DisplayPreferences:
     screen_dpi: float | None  # None: take the screen's reported DPI
 
 
+class DisplayDesk:
+    """What the window asks the core about the display (`core.display`)."""
+
+    def __init__(self, config, settings) -> None:
+        self._config = config
+        self._settings = settings  # kiosk.staff.StaffSettings: staff's choices win
+
+    def preferences(self) -> DisplayPreferences:
+        s = self._settings
+        dpi = self._config.screen_dpi or None
+        return DisplayPreferences(s.text_size, s.high_contrast, s.language(), dpi)
+
+    def record(self, facts: dict) -> None:
+        """The screen the window fitted, for `kiosk doctor` (disk: not the GUI thread)."""
+        write_display_facts(self._config.data_dir, facts)
+
+
 def write_display_facts(data_dir: Path, facts: dict) -> None:
     try:
         (data_dir / DISPLAY_FILE).write_text(json.dumps(facts), encoding="utf-8")

@@ -82,12 +82,18 @@ class StaffAlert:
 
 @dataclass(frozen=True)
 class CardVerified:
-    """Verifier mode: the big status for a swiped card (word + icon + colour)."""
+    """Verifier mode: the answer for a swiped card (kiosk/verification.py). The window
+    shows it as colour + word + symbol; nothing of the card is kept."""
 
-    valid: bool
-    message: Text
+    result: str  # pass | manual | deny | unknown
+    label: Text  # the word for the result, as the list names it
+    title: Text  # the check, as the list names it
     masked_name: str
-    detail: str  # for staff, no personal data
+    source: str  # online | offline | none
+    list_age_s: float | None  # the held list's age (shown with offline answers)
+    list_sequence: int | None
+    reason: str  # why unknown or downgraded, a code for staff (no personal data)
+    identified_at: float = 0.0  # monotonic: the card's Identity was read (latency figures)
 
 
 CoreEvent = (

@@ -135,9 +135,24 @@ CATALOG_DAMAGED = Text(
     "业务目录文件损坏,已改用内置目录。", "Catalog damaged; using the built-in one."
 )
 
-# Verifier mode (验码一体机): a word and an icon, never colour alone.
-VERIFY_VALID = Text("✔ 有效", "✔ VALID")
-VERIFY_EXPIRED = Text("✖ 卡已过期({date})", "✖ EXPIRED ({date})")
+# Verifier mode (验码一体机): a word and a symbol, never colour alone. The list names its
+# own check and labels for pass / manual / deny; these are used until a list is held.
+VERIFY_LABELS = {
+    "pass": Text("通过", "Pass", "通過"),
+    "manual": Text("请人工核验", "Check by hand", "請人工核驗"),
+    "deny": Text("禁止通行", "No entry", "禁止通行"),
+    "unknown": Text("无法核验 请人工核验", "Cannot verify, check by hand", "無法核驗 請人工核驗"),
+}
+VERIFY_TITLE = Text("验码", "Status check", "驗碼")
+VERIFY_CLOCK_STAFF = Text(
+    "验码:本机时钟不准,结果一律显示“无法核验”。请校准时间。",
+    "Verifier: this kiosk's clock is wrong, every answer is “cannot verify”. Set the time.",
+)
+VERIFY_LIST_STAFF = Text(
+    "验码:离线名单不可用,结果显示“无法核验”。",
+    "Verifier: no usable offline list; answers are “cannot verify” while offline.",
+)
+VERIFY_RECORD_STAFF = Text("验码:核验记录未能保存。", "Verifier: a check could not be recorded.")
 
 BACKGROUND_FAILED = Text(
     "后台操作失败(详情见日志)。", "A background operation failed (details in the log)."

@@ -15,6 +15,7 @@ import requests
 from kiosk.catalog import CatalogError, ServiceModel
 from kiosk.config import ConfigVar, staff_settings
 from kiosk.staff import PinCheck
+from kiosk.verification import VerifierSummary
 from offline_cache import QueueCounts
 
 if TYPE_CHECKING:
@@ -85,6 +86,20 @@ class StaffConsole:
         except requests.RequestException as error:
             self._core.audit.record("catalog_pull_failed", type(error).__name__)
             return f"Pull: backend unreachable: {type(error).__name__}."
+
+    # -- the verifier (验码) ----------------------------------------------------------------
+
+    def verifier_summary(self) -> VerifierSummary:
+        """Today's checks, the held list, the next refresh, the clock (reads the store)."""
+        return self._core.verifier.summary()
+
+    def refresh_status_list(self) -> str:
+        """立即更新名单: a sentence for staff, whatever happened (network: off the GUI thread)."""
+        self._core.audit.record("status_list_refresh")
+        refresh = self._core.verifier.refresh_list()
+        if refresh is None:
+            return "No verifier keys configured."
+        return f"{refresh.outcome} {refresh.detail}".strip()
 
     # -- terminal settings ----------------------------------------------------------------
 

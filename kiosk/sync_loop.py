@@ -36,7 +36,10 @@ class SyncLoop:
     A subclass gives `_round()` (one turn; returns the seconds to wait before the next),
     `_after_failed_round(failures)` (the wait after `failures` rounds raised in a row) and
     `_stall_after_s()` (how long the loop may go without a beat before it counts as stuck).
+    `thread_name` names its threads (`sync`, `sync-watchdog`).
     """
+
+    thread_name = "sync"
 
     def __init__(
         self,
@@ -86,7 +89,9 @@ class SyncLoop:
     def start(self) -> None:
         self._stopping.clear()
         self._start_loop()
-        self._watchdog = threading.Thread(target=self._watch, name="sync-watchdog", daemon=True)
+        self._watchdog = threading.Thread(
+            target=self._watch, name=f"{self.thread_name}-watchdog", daemon=True
+        )
         self._watchdog.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -121,7 +126,7 @@ class SyncLoop:
         self._generation += 1
         self.last_beat = self._monotonic()
         self._thread = threading.Thread(
-            target=self._run, args=(self._generation,), name="sync", daemon=True
+            target=self._run, args=(self._generation,), name=self.thread_name, daemon=True
         )
         self._thread.start()
 
@@ -131,10 +136,11 @@ class SyncLoop:
         while not self._stopping.wait(WATCH_EVERY_S):
             thread = self._thread
             if thread is None or not thread.is_alive():
-                reason = "the sync loop stopped"
+                reason = f"the {self.thread_name} loop stopped"
             elif self._monotonic() - self.last_beat > self._stall_after_s():
                 reason = (
-                    f"the sync loop has not moved for {self._monotonic() - self.last_beat:.0f} s"
+                    f"the {self.thread_name} loop has not moved for "
+                    f"{self._monotonic() - self.last_beat:.0f} s"
                 )
             else:
                 continue
@@ -152,8 +158,12 @@ class SyncLoop:
                 self._round_failures = 0
             except Exception as error:  # noqa: BLE001 - the loop must outlive any round
                 self._round_failures += 1
-                log.exception("sync round failed (%d in a row)", self._round_failures)
-                self._report_problem(f"sync round failed: {type(error).__name__}: {error}")
+                log.exception(
+                    "%s round failed (%d in a row)", self.thread_name, self._round_failures
+                )
+                self._report_problem(
+                    f"{self.thread_name} round failed: {type(error).__name__}: {error}"
+                )
                 wait = self._after_failed_round(self._round_failures)
             self._sleep(wait, generation)
 
@@ -194,12 +204,12 @@ class SyncLoop:
         if message == self._last_problem:
             return  # one alert per distinct problem, not one per retry
         self._last_problem = message
-        log.error("sync: %s", message)
+        log.error("%s: %s", self.thread_name, message)
         if self._on_problem is not None:
             try:
                 self._on_problem(message)
             except Exception:  # noqa: BLE001
-                log.exception("sync problem listener failed")
+                log.exception("%s problem listener failed", self.thread_name)
 
     def _clear_problem(self) -> None:
         """A round that worked: the last problem is over."""

@@ -72,7 +72,7 @@ class CoreEventRecorder:
         usage = self._usage
         if isinstance(event, events.SessionStarted):
             identity = event.session.identity
-            display = self._core.display_preferences()
+            display = self._core.display.preferences()
             card_kind = identity.card_kind if identity is not None else "social_security"
             extra = usage.demographics(identity.birth_date, identity.sex) if identity else {}
             usage.session_started(

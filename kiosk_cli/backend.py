@@ -18,6 +18,9 @@ from kiosk_cli.exit_codes import EXIT_OK, EXIT_USAGE
 if TYPE_CHECKING:
     from mock_backend.registry import KioskRegistration
 
+LOOKUP_KEY_FILE = "verifier-lookup.key"
+SIGNING_KEY_FILE = "status-list-signing.key"
+
 
 def parse_kiosk_spec(text: str) -> KioskRegistration:
     """`--kiosk ID:NUMBER:TOKEN`. Imported on use: `mock_backend` loads FastAPI, which no
@@ -28,13 +31,43 @@ def parse_kiosk_spec(text: str) -> KioskRegistration:
     return parse(text)
 
 
-def cmd_backend(args: argparse.Namespace) -> int:
-    import uvicorn
+def verifier_setup(args: argparse.Namespace, data_dir: Path):
+    """The verifier's keys (made when missing) and status file, or None without
+    --status-file. Raises OSError or ValueError for a key file that cannot be used."""
+    from mock_backend.status_list import VerifierSetup, load_lookup_key, load_signing_key
 
+    if args.status_file is None:
+        return None
+    return VerifierSetup(
+        args.status_file,
+        load_lookup_key(args.lookup_key or data_dir / LOOKUP_KEY_FILE),
+        load_signing_key(args.signing_key or data_dir / SIGNING_KEY_FILE),
+        args.list_validity_s,
+    )
+
+
+def cmd_backend(args: argparse.Namespace) -> int:
     from kiosk.catalog import SHIPPED_CATALOG
     from mock_backend import create_app
+    from mock_backend.status_list import StatusFileError, load_signing_key, public_key_text
 
-    db = args.db or str((args.data_dir or default_data_dir()) / "backend.db")
+    data_dir = args.data_dir or default_data_dir()
+    if args.print_public_key:
+        key_file = args.signing_key or data_dir / SIGNING_KEY_FILE
+        try:
+            print(public_key_text(load_signing_key(key_file)))
+        except (OSError, ValueError) as error:
+            print(f"kiosk backend: --signing-key: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_OK
+    import uvicorn
+
+    try:
+        verifier = verifier_setup(args, data_dir)
+    except (OSError, ValueError) as error:
+        print(f"kiosk backend: verifier keys: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    db = args.db or str(data_dir / "backend.db")
     # as_file: the shipped catalog is package data, a real file only for as long as this
     # block runs (it may live in a zip); the backend reads it on every request.
     shipped = resources.files("kiosk").joinpath(SHIPPED_CATALOG)
@@ -45,7 +78,11 @@ def cmd_backend(args: argparse.Namespace) -> int:
                 kiosks=args.kiosk or None,
                 catalog_path=args.catalog or shipped_path,
                 answer_delay_s=args.answer_delay_ms / 1000,
+                verifier=verifier,
             )
+        except StatusFileError as error:
+            print(f"kiosk backend: --status-file: {error}", file=sys.stderr)
+            return EXIT_USAGE
         except ValueError as error:  # two kiosks with one number or one token
             print(f"kiosk backend: --kiosk: {error}", file=sys.stderr)
             return EXIT_USAGE
@@ -77,5 +114,38 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=0.0,
         help="hold each submission answer after storing it (fault drills: a slow network)",
+    )
+    verifier = backend.add_argument_group("verifier (验码): statuses by HMAC, the signed list")
+    verifier.add_argument(
+        "--status-file",
+        type=Path,
+        default=None,
+        help="CSV of id_number,status (pass, manual, deny); hashed as it is read, read again "
+        "when it changes",
+    )
+    verifier.add_argument(
+        "--lookup-key",
+        type=Path,
+        default=None,
+        help=f"the HMAC key kiosks share (base64; the kiosk's verifier_lookup_key); made if "
+        f"missing (default: <data dir>/{LOOKUP_KEY_FILE})",
+    )
+    verifier.add_argument(
+        "--signing-key",
+        type=Path,
+        default=None,
+        help=f"Ed25519 key signing the status list; made if missing (default: <data "
+        f"dir>/{SIGNING_KEY_FILE})",
+    )
+    verifier.add_argument(
+        "--print-public-key",
+        action="store_true",
+        help="print the string the kiosk's verifier_public_key takes, and exit",
+    )
+    verifier.add_argument(
+        "--list-validity-s",
+        type=float,
+        default=48 * 3600.0,
+        help="how long an issued list stays valid (it is re-issued at half of this)",
     )
     backend.set_defaults(func=cmd_backend)

@@ -8,13 +8,26 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk_cli import backend, card, doctor, keys, logs, queue, run, services, simulate, staff
+from kiosk_cli import (
+    backend,
+    card,
+    doctor,
+    keys,
+    logs,
+    queue,
+    run,
+    services,
+    simulate,
+    staff,
+    verify,
+)
 from kiosk_cli.exit_codes import EXIT_STORE
 
 # Each subject adds its own commands, in the order `kiosk --help` lists them.
 REGISTER = (
     run.register_run,
     card.register,
+    verify.register,
     backend.register,
     queue.register,
     doctor.register,

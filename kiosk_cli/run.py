@@ -78,6 +78,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from ui.app import run_window
 
         core = KioskCore(config)
+        if args.mode and args.mode != core.terminal_mode:
+            core.staff.change_setting("terminal_mode", args.mode)  # as staff would: audited
         if args.demo and not core.staff.pin_is_set:
             core.staff.set_pin(DEMO_STAFF_PIN)
             print(f"demo: staff PIN set to {DEMO_STAFF_PIN} (five taps top-left, then the PIN)")
@@ -126,6 +128,11 @@ def register_run(commands: argparse._SubParsersAction) -> None:
         help="also start pcscd and the mock backend, and show simulated-card buttons",
     )
     run.add_argument("--fullscreen", action="store_true")
+    run.add_argument(
+        "--mode",
+        choices=("service", "verifier"),
+        help="set the terminal mode (kept, as staff's 终端模式 setting): verifier = 验码一体机",
+    )
     run.add_argument("--backend-url")
     run.set_defaults(func=cmd_run)
 

@@ -11,8 +11,34 @@ from kiosk_cli.configuration import load_config
 from kiosk_cli.exit_codes import EXIT_OK, EXIT_USAGE
 
 
+def cmd_verifier_simulation(args: argparse.Namespace) -> int:
+    from kiosk.core import KioskCore
+    from kiosk.simulate import identities_from_csv
+    from kiosk.simulate_verifier import run_verifier_simulation
+
+    people = None
+    if args.identities:
+        try:
+            people = [person for person, _ in identities_from_csv(Path(args.identities))]
+        except (OSError, ValueError) as error:
+            print(f"kiosk simulate: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    core = KioskCore(load_config(args), training=args.training, mode="verifier")
+    summary = run_verifier_simulation(
+        core, args.verifier, seed=args.seed, people=people, drain_s=args.drain_s
+    )
+    print(json.dumps(summary.as_json(), ensure_ascii=False, indent=1))
+    return EXIT_OK if summary.queue.get("quarantined", 0) == 0 else 1
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     import secrets
+
+    if args.verifier is not None:
+        return cmd_verifier_simulation(args)
+    if args.sessions is None:
+        print("kiosk simulate: give --sessions N (or --verifier N)", file=sys.stderr)
+        return EXIT_USAGE
 
     from kiosk.core import KioskCore
     from kiosk.simulate import Simulation, identities_from_csv, run_simulation
@@ -70,7 +96,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     simulate = commands.add_parser(
         "simulate", help="run villager sessions through the real core (soak test, training)"
     )
-    simulate.add_argument("--sessions", type=int, required=True)
+    simulate.add_argument("--sessions", type=int, help="villager sessions on the service terminal")
+    simulate.add_argument(
+        "--verifier",
+        type=int,
+        metavar="N",
+        help="N card swipes through the core in verifier mode (验码) instead of sessions",
+    )
     simulate.add_argument("--services", help="comma-separated service ids (default: the menu)")
     simulate.add_argument("--seed", type=int, default=None)
     simulate.add_argument(

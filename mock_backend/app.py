@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException
 
 from mock_backend.guard import GuardMiddleware
 from mock_backend.registry import DEMO_KIOSK, KioskRegistration, KioskRegistry
+from mock_backend.status_list import VerifierSetup
 from mock_backend.store import BackendStore, IdempotencyConflict, StoredSubmission
 from mock_backend.tracking import (
     MAX_EPOCH,
@@ -52,6 +53,11 @@ from mock_backend.tracking import (
     kiosk_number_of,
 )
 from mock_backend.usage_dataset import UsageDataset, UsageIngest
+from mock_backend.verifier_api import (
+    VERIFICATION_SERVICE_ID,
+    VerificationRecord,
+    add_verifier_routes,
+)
 
 MAX_BODY_BYTES = 1024 * 1024  # a batch of 50 submissions is ~50 KiB; refuse anything silly
 MAX_BATCH = 50
@@ -257,6 +263,24 @@ class SubmissionIn(BaseModel):
             )
         return data
 
+    @model_validator(mode="after")
+    def verification_records_name_nobody(self) -> SubmissionIn:
+        # A verifier check is synced like a submission; its payload is checked field by
+        # field (keyed hash, result, source), so it can never carry a name or a number.
+        if self.service_id == VERIFICATION_SERVICE_ID:
+            try:
+                VerificationRecord.model_validate(self.payload)
+            except ValidationError as error:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+                )
+                raise PydanticCustomError(
+                    "verification_record",
+                    "not a verification record: {problems}",
+                    {"problems": _printable(problems)[:500]},
+                ) from None
+        return self
+
     def body(self) -> dict[str, Any]:
         """What the store keeps and hashes. `training` only when true, so a real
         submission hashes as it did before the field existed (replays still match)."""
@@ -417,16 +441,6 @@ class UsageEventsOut(BaseModel):
     batch_id: uuid.UUID | None = None
 
 
-class VerificationIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id_number_sha256": "0" * 64}]})
-    id_number_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class VerificationOut(BaseModel):
-    status: Literal["valid", "expired", "revoked", "unknown"]
-    checked_at: str
-
-
 class DigitsConvertor(Convertor[str]):
     """`{name:digits}`: a path segment of digits only. /api/v1/submissions/batch must not
     match the status route as tracking number "batch" (its GET is a 405, not a 422)."""
@@ -467,10 +481,6 @@ def authenticated_kiosk(
 
 
 Kiosk = Annotated[KioskRegistration, Depends(authenticated_kiosk)]
-
-
-def id_number_digest(id_number: str) -> str:
-    return hashlib.sha256(id_number.upper().encode("ascii")).hexdigest()
 
 
 def ownership_error(submission: SubmissionIn, kiosk: KioskRegistration) -> tuple[str, str] | None:
@@ -535,7 +545,7 @@ def status_links(tracking_number: str = "$response.body#/tracking_number") -> di
 
 
 API_ERRORS = (400, 401, 413, 422)
-CANNOT_BE_INVALID = {"tracking_page", "get_catalog"}
+CANNOT_BE_INVALID = {"tracking_page", "get_catalog", "get_status_list"}
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -548,6 +558,7 @@ def create_app(
     answer_delay_s: float = 0.0,
     usage_dir: Path | None = None,
     usage_move_at: int = 20_000,
+    verifier: VerifierSetup | None = None,
 ) -> FastAPI:
     """`kiosks` are the registered kiosks (default: the demo kiosk-0001). Raises
     ValueError for duplicate ids, numbers or tokens. `catalog_path` is the catalog JSON
@@ -555,7 +566,11 @@ def create_app(
     404 `no_catalog`. `answer_delay_s` holds every submission answer after the data is
     stored (a slow network, for fault drills). Usage events go to a Parquet dataset in
     `usage_dir` (default: `usage-events/` beside the database), moved there every
-    `usage_move_at` events and before each export (mock_backend/usage_dataset.py)."""
+    `usage_move_at` events and before each export (mock_backend/usage_dataset.py).
+    `verifier`: the status file and keys
+    behind the verifier's look-up and signed list (mock_backend/status_list.py); without
+    it those endpoints answer 404 `no_status_list`. Raises StatusFileError when the status
+    file cannot be used."""
     registry = KioskRegistry([DEMO_KIOSK] if kiosks is None else kiosks)
     store = BackendStore(db_path)
     app = FastAPI(title="Village kiosk mock backend", version="2")
@@ -819,17 +834,14 @@ def create_app(
             body = out.read_bytes()
         return Response(body, media_type=PARQUET, headers={"X-Row-Count": str(rows)})
 
-    @app.post(
-        "/api/v1/verifications",
-        operation_id="post_verification",
-        response_model=VerificationOut,
-        responses=errors(*API_ERRORS),
+    add_verifier_routes(
+        app,
+        None if verifier is None else verifier.book(store),
+        kiosk=Kiosk,
+        errors=errors,
+        error_answer=_error,
+        api_error=ApiError,
     )
-    def verify(request_body: VerificationIn, kiosk: Kiosk) -> VerificationOut:
-        """The verifier's look-up: a digest of the ID number, never the number in a URL."""
-        found = store.verification_status(request_body.id_number_sha256)
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        return VerificationOut(status=found[0] if found else "unknown", checked_at=now)
 
     html_page = {"text/html": {"schema": {"type": "string"}}}
 

@@ -1,5 +1,7 @@
 """The backend's SQLite store: submissions (one row per idempotency key), training
-submissions (the same, in a table of their own), usage events, verifier statuses."""
+submissions (the same, in a table of their own), usage events, and the sequence numbers
+of the status lists issued (the statuses themselves are HMACs held in memory,
+mock_backend/status_list.py)."""
 
 from __future__ import annotations
 
@@ -74,10 +76,10 @@ CREATE TABLE IF NOT EXISTS usage_events (
     UNIQUE (kiosk_id, session_id, seq)
 );
 CREATE INDEX IF NOT EXISTS usage_events_to_move ON usage_events (id) WHERE in_dataset = 0;
-CREATE TABLE IF NOT EXISTS verification_statuses (
-    id_number_sha256 TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS status_lists (
+    sequence INTEGER PRIMARY KEY,
+    etag TEXT NOT NULL,
+    issued_at TEXT NOT NULL
 );
 """
 )
@@ -263,20 +265,13 @@ class BackendStore:
                 "SELECT COUNT(*) FROM usage_events WHERE in_dataset = 0"
             ).fetchone()[0]
 
-    def verification_status(self, id_number_sha256: str) -> tuple[str, str] | None:
+    def last_list_sequence(self) -> int:
+        """The highest status list sequence ever issued (0 for none): a restarted backend
+        goes on from there, so a kiosk never sees a sequence go back."""
         with self._lock:
-            row = self._conn.execute(
-                "SELECT status, updated_at FROM verification_statuses WHERE id_number_sha256 = ?",
-                [id_number_sha256],
-            ).fetchone()
-        return (row[0], row[1]) if row else None
+            return self._conn.execute("SELECT MAX(sequence) FROM status_lists").fetchone()[0] or 0
 
-    def set_verification_status(self, id_number_sha256: str, status: str) -> None:
+    def record_list(self, sequence: int, etag: str) -> None:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO verification_statuses VALUES (?, ?, ?) ON CONFLICT"
-                " (id_number_sha256) DO UPDATE SET status = excluded.status,"
-                " updated_at = excluded.updated_at",
-                [id_number_sha256, status, now],
-            )
+            self._conn.execute("INSERT INTO status_lists VALUES (?, ?, ?)", [sequence, etag, now])

@@ -43,7 +43,8 @@ from ui.widgets import label
 log = logging.getLogger(__name__)
 
 NOTICE_MS = 6000
-VERIFIER_RESULT_MS = 5000
+VERIFIER_RESULT_MS = 3000  # then back to 请刷卡, unless the card leaves first
+VERIFIER_MIN_RESULT_MS = 1000  # a card lifted at once still shows its answer this long
 NO_DATA_SCREENS = ("receipt", "result", "rating")  # the card may leave while these show
 
 
@@ -81,10 +82,12 @@ class _TapWatcher(QObject):
 class KioskWindow(QMainWindow):
     """Signals:
     identity_shown(card_event_at, shown_at): monotonic times, for latency figures.
+    verifier_shown(identified_at, shown_at): a verifier answer painted (monotonic).
     screen_shown(str): objectName of the screen now showing (tests, benchmarks).
     """
 
     identity_shown = Signal(float, float)
+    verifier_shown = Signal(float, float)
     screen_shown = Signal(str)
 
     def __init__(
@@ -97,7 +100,7 @@ class KioskWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.core = core
-        preferences = core.display_preferences()
+        preferences = core.display.preferences()
         self.configured_dpi = preferences.screen_dpi
         self.theme = theme or Theme(
             text_size=preferences.text_size, high_contrast=preferences.high_contrast
@@ -149,7 +152,8 @@ class KioskWindow(QMainWindow):
         self.idle_guard = IdleGuard(self, idle_countdown_s)
         self.staff_controller = StaffController(self)
         self._verifier_timer = QTimer(self, singleShot=True, interval=VERIFIER_RESULT_MS)
-        self._verifier_timer.timeout.connect(self.show_attract)
+        self._verifier_timer.timeout.connect(self._verifier_done)
+        self._verifier_shown_at = 0.0
         self.message_returns_home = False
         QApplication.instance().installEventFilter(_TapWatcher(self))
         on_unhandled_failure(self, self._background_failed)
@@ -214,7 +218,7 @@ class KioskWindow(QMainWindow):
         fitter = ScreenFitter(self, self._apply_dpi, self.configured_dpi)
         fitter.fitted.connect(
             lambda choice: run_in_background(
-                lambda: self.core.record_display(asdict(choice)), lambda _: None, parent=self
+                lambda: self.core.display.record(asdict(choice)), lambda _: None, parent=self
             )
         )
         fitter.start()
@@ -332,11 +336,22 @@ class KioskWindow(QMainWindow):
     def _card_left_reader(self, event: events.CardLeftReader) -> None:
         if self.stack.currentWidget() in (self.message, self.attract):
             self.show_attract()
+        elif self.stack.currentWidget() is self.verifier and self.verifier.result:
+            shown_ms = (time.monotonic() - self._verifier_shown_at) * 1000
+            self._verifier_timer.start(int(max(0.0, VERIFIER_MIN_RESULT_MS - shown_ms)))
 
     def _card_verified(self, event: events.CardVerified) -> None:
-        self.verifier.show_result(event.valid, event.message, event.masked_name, self.language)
+        """The next card's answer replaces the last at once."""
+        self.verifier.show_result(event, self.language, self.theme)
         self.show_screen(self.verifier)
-        self._verifier_timer.start()
+        self.verifier.repaint()
+        self._verifier_shown_at = time.monotonic()
+        self.verifier_shown.emit(event.identified_at, self._verifier_shown_at)
+        self._verifier_timer.start(VERIFIER_RESULT_MS)
+
+    def _verifier_done(self) -> None:
+        if self.stack.currentWidget() is self.verifier:  # not over the staff screen
+            self.show_attract()
 
     def _sync_finished(self, event: events.SyncFinished) -> None:
         self.villager.refresh_receipt_state()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 
 from kiosk import events
 from kiosk.staff import PinCheck
+from kiosk.verification import VerifierSummary
 from ui.background import run_in_background
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class StaffController(QObject):
         screen.service_toggled.connect(self.toggle_service)
         screen.service_moved.connect(self.move_service)
         screen.setting_changed.connect(self.change_setting)
+        screen.verifier_section.refresh_requested.connect(self.refresh_status_list)
 
     def open(self) -> None:
         w = self.window
@@ -71,11 +73,22 @@ class StaffController(QObject):
         screen.show_settings(console.settings(), self.window.speaker.voice.status)
         run_in_background(console.audit_entries, screen.show_audit, None, self)
         self.refresh_counts()
+        self.refresh_verifier()
 
     def refresh_counts(self) -> None:
         if self.window.stack.currentWidget() is not self.screen or not self.screen.unlocked:
             return
         run_in_background(self.console.queue_counts, self.screen.show_counts, None, self)
+
+    def refresh_verifier(self) -> None:
+        def show(summary: VerifierSummary) -> None:
+            self.screen.verifier_section.show_summary(summary, self.window.language)
+
+        run_in_background(self.console.verifier_summary, show, None, self)
+
+    def refresh_status_list(self) -> None:
+        """The outcome shows as the list's last refresh."""
+        run_in_background(self.console.refresh_status_list, lambda _: self.refresh(), None, self)
 
     def sync_now(self) -> None:
         self.console.sync_now()

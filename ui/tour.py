@@ -19,7 +19,7 @@ from drivers.pcsc.service import CardIdentified
 from kiosk.catalog import DateStep
 from kiosk.events import CardProblem, CardVerified, ReaderStatusChanged
 from kiosk.flow import offered_dates
-from kiosk.messages import READER_STATE, VERIFY_EXPIRED, VERIFY_VALID, card_problem
+from kiosk.messages import READER_STATE, VERIFY_LABELS, VERIFY_TITLE, card_problem
 from kiosk.staff import PinCheck
 from kiosk.tracking import tracking_number_maker
 from ui.background import wait_for_background_work
@@ -221,7 +221,7 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     yield "staff-pin"
     window.staff_controller.pin_checked(PinCheck(ok=True))  # PIN entry itself is tested with taps
     settle(app)
-    for key in ("queue", "services", "terminal", "audit"):
+    for key in ("queue", "services", "terminal", "verifier", "audit"):
         window.staff.show_section(key)
         settle(app)
         yield f"staff-{key}"
@@ -231,14 +231,13 @@ def tour(window, app: QApplication, today: dt.date | None = None) -> Iterator[st
     window.show_attract()
     settle(app)
     yield "verifier-waiting"
-    window.route(CardVerified(True, VERIFY_VALID, ELDER.masked_name(), "card valid"))
-    settle(app)
-    yield "verifier-valid"
-    window.route(
-        CardVerified(False, VERIFY_EXPIRED.format(date="2025-01-01"), ELDER.masked_name(), "")
-    )
-    settle(app)
-    yield "verifier-expired"
+    answers = (("pass", "online", None), ("manual", "online", None))
+    answers += (("deny", "offline", 5400.0), ("unknown", "none", 200000.0))
+    for result, source, age in answers:
+        label, name = VERIFY_LABELS[result], ELDER.masked_name()
+        window.route(CardVerified(result, label, VERIFY_TITLE, name, source, age, 7, ""))
+        settle(app)
+        yield f"verifier-{result}"
     core.staff.change_setting("terminal_mode", "service")
     window.show_attract()
     settle(app)

@@ -4,6 +4,10 @@ network and an overloaded platform do to a kiosk. Loopback only.
 Modes: pass (forward), 503 and 429 (with Retry-After), hold (forward, then keep the answer
 past the kiosk's timeout: stored, but the kiosk never hears it), down (reset the
 connection), html (a captive portal's 200 page), 500.
+
+`rewrite(path, body)` may change what the backend answered before the kiosk gets it (a
+tampered or replayed status list); `traffic` holds every byte of every request and answer
+that passed, for checks of what a kiosk sends.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
+from collections.abc import Callable
 
 import requests
 
@@ -24,6 +29,8 @@ class FaultProxy:
         self.retry_after_s = retry_after_s
         self.hold_s = hold_s
         self.counts: dict[str, int] = dict.fromkeys(MODES, 0)
+        self.rewrite: Callable[[str, bytes], bytes] | None = None
+        self.traffic = bytearray()
         self._lock = threading.Lock()
         proxy = self
 
@@ -76,6 +83,8 @@ class FaultProxy:
             self.counts[mode] += 1
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
+        with self._lock:
+            self.traffic += f"{method} {handler.path}\n{handler.headers}".encode() + body
         if mode == "down":
             handler.connection.setsockopt(
                 socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0"
@@ -113,17 +122,28 @@ class FaultProxy:
         if mode == "hold":
             # Stored at the backend; the kiosk gives up first. stop() lets held answers go.
             self._released.wait(self.hold_s)
+        content = response.content
+        if self.rewrite is not None:
+            content = self.rewrite(handler.path, content)
+        passed_on = {
+            name: response.headers[name] for name in ("ETag", "Date") if name in response.headers
+        }
+        with self._lock:
+            self.traffic += f"{response.status_code}\n{response.headers}".encode() + content
         self._answer(
             handler,
             response.status_code,
-            response.content,
+            content,
             response.headers.get("content-type", "application/json"),
+            passed_on,
         )
 
     @staticmethod
     def _answer(handler, status: int, payload: bytes, content_type: str, extra=None) -> None:
+        extra = dict(extra or {})
         try:
-            handler.send_response(status)
+            handler.send_response_only(status)
+            handler.send_header("Date", extra.pop("Date", None) or handler.date_time_string())
             handler.send_header("Content-Type", content_type)
             handler.send_header("Content-Length", str(len(payload)))
             for name, value in (extra or {}).items():

@@ -30,6 +30,7 @@ from offline_cache import QueueCounts
 from ui import physical
 from ui.screens.base import clear_layout, sized_by_current_page
 from ui.screens.staff_pin import StaffPinPage
+from ui.screens.staff_verifier import VerifierSection
 from ui.theme import Theme
 from ui.tile_layout import TileLayout
 from ui.widgets import big_button, label
@@ -66,6 +67,7 @@ PAGES = (
     ("queue", Text("离线队列", "Queue")),
     ("services", Text("业务设置", "Services")),
     ("terminal", Text("终端设置", "Terminal")),
+    ("verifier", Text("验码", "Verifier")),
     ("audit", Text("操作记录", "Audit log")),
 )
 
@@ -152,8 +154,14 @@ class StaffScreen(QWidget):
             ("queue", self._build_queue_section),
             ("services", self._build_services_section),
             ("terminal", self._build_terminal_section),
+            ("verifier", None),
             ("audit", self._build_audit_section),
         ):
+            if builder is None:  # the 验码 page is a widget of its own (staff_verifier.py)
+                self.verifier_section = widget = VerifierSection(self.theme)
+                self.sections.addWidget(widget)
+                self.section_widgets[key] = widget
+                continue
             widget = QWidget()
             widget.setObjectName(f"staffSection_{key}")
             builder(widget)
@@ -349,6 +357,7 @@ class StaffScreen(QWidget):
             caption.setText(text(language))
         self.sync_button.setText(Text("立即同步", "Sync now")(language))
         self.pull_button.setText(Text("从平台更新业务目录", "Update catalog")(language))
+        self.verifier_section.retranslate(language)
 
     def show_counts(self, counts: QueueCounts) -> None:
         for key, widget in self.count_values.items():

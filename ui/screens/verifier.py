@@ -1,51 +1,113 @@
-"""Verifier mode (验码): the waiting screen and the big result."""
+"""Verifier mode (验码): the waiting screen and the huge result.
+
+Readable from across the room and never by colour alone: a colour, a symbol and the word
+(green ✔ 通过, yellow ! 请人工核验, red ✖ 禁止通行, grey ? 无法核验 请人工核验), the check's
+title as the list names it, the masked name, and where the answer came from (离线核验 with
+the list's age). The symbols are text for now; the pictograms come with the screen rework.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QVBoxLayout,
-)
+from PySide6.QtWidgets import QVBoxLayout
 
+from kiosk.events import CardVerified
 from kiosk.text import Text
 from ui import physical
-from ui.screens.base import (
-    Screen,
-)
+from ui.screens.base import Screen
 from ui.theme import Theme
 from ui.widgets import label
 
+SYMBOLS = {"pass": "✔", "manual": "!", "deny": "✖", "unknown": "?"}
+# (background, text) per result; every pair >= 7:1, >= 15:1 in high contrast
+# (tests/unit/ui/test_verifier_screen.py measures them).
+COLOURS = {
+    False: {
+        "pass": ("#0F5132", "#FFFFFF"),
+        "manual": ("#FFD43B", "#1A1A1A"),
+        "deny": ("#8B0000", "#FFFFFF"),
+        "unknown": ("#4A4A4A", "#FFFFFF"),
+    },
+    True: {
+        "pass": ("#000000", "#FFFFFF"),
+        "manual": ("#FFFF00", "#000000"),
+        "deny": ("#000000", "#FFFF00"),
+        "unknown": ("#FFFFFF", "#000000"),
+    },
+}
+T_WAITING = Text("请刷卡 / 请放身份证", "Insert a card or place your ID card")
+T_WAITING_SPEECH = Text("请刷卡,或者放身份证。", "Please insert a card or place your ID card.")
+T_HEADING = Text("验码", "Status check")
+T_ONLINE = Text("在线核验", "Checked online")
+T_OFFLINE = Text("离线核验 · 名单更新于{age}前", "Checked offline · list updated {age} ago")
+T_NO_SOURCE = Text("名单更新于{age}前", "List updated {age} ago")
+
+
+def age_text(seconds: float) -> Text:
+    """An age a villager and staff read at a glance: minutes, hours or days."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return Text(f"{minutes} 分钟", f"{minutes} min")
+    if minutes < 48 * 60:
+        return Text(f"{minutes // 60} 小时", f"{minutes // 60} h")
+    return Text(f"{minutes // 1440} 天", f"{minutes // 1440} days")
+
+
+def source_text(answer: CardVerified) -> Text | None:
+    if answer.source == "online":
+        return T_ONLINE
+    if answer.list_age_s is None:
+        return None
+    template = T_OFFLINE if answer.source == "offline" else T_NO_SOURCE
+    age = age_text(answer.list_age_s)
+    return Text(template.zh.format(age=age.zh), template.en.format(age=age.en))
+
 
 class VerifierScreen(Screen):
-    """验码: one huge status, readable from across the room; word and icon, not colour alone."""
-
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "verifierScreen")
         layout = QVBoxLayout(self)
         self.margins(layout)
-        self.heading = label("", "title")
+        self.heading = label("", "title", name="verifierTitle")
         self.status = label("", "huge", name="verifierStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         physical.minimum_height(self.status, theme, 60)
         self.holder = label("", "title", name="verifierHolder")
         self.holder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.source = label("", "title", name="verifierSource")
+        self.source.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.heading)
         layout.addStretch(1)
         layout.addWidget(self.status)
         layout.addWidget(self.holder)
+        layout.addWidget(self.source)
         layout.addStretch(1)
+        self.result = ""  # what is on screen: "" (waiting) or pass / manual / deny / unknown
 
     def show_waiting(self, language: str) -> None:
-        self.heading.setText(Text("验码 · 请刷卡", "Verifier · insert a card")(language))
-        self.status.setProperty("textStyle", "huge")
-        self.status.setText(Text("请插卡或刷卡", "Insert or tap a card")(language))
-        self.status.style().polish(self.status)
+        self.result = ""
+        self.heading.setText(T_HEADING(language))
+        self.status.setStyleSheet("")
+        self.status.setText(T_WAITING(language))
         self.holder.clear()
-        self.speech = Text("请插卡或刷卡。", "Please insert or tap a card.")
+        self.source.clear()
+        self.speech = T_WAITING_SPEECH
 
-    def show_result(self, valid: bool, message: Text, holder: str, language: str) -> None:
-        self.status.setProperty("textStyle", "valid" if valid else "invalid")
-        self.status.style().polish(self.status)
-        self.status.setText(message(language))
-        self.holder.setText(holder)
-        self.speech = message
+    def show_result(self, answer: CardVerified, language: str, theme: Theme) -> None:
+        self.result = answer.result
+        background, text = COLOURS[theme.high_contrast][answer.result]
+        self.status.setStyleSheet(
+            f"background: {background}; color: {text}; font-size: {theme.huge_px * 2}px;"
+            " font-weight: bold;"
+        )
+        self.status.setText(f"{SYMBOLS[answer.result]} {answer.label(language)}")
+        self.heading.setText(answer.title(language))
+        self.holder.setText(answer.masked_name)
+        source = source_text(answer) or Text("", "")
+        self.source.setText(source(language))
+        word = answer.label
+        self.speech = Text(
+            f"{word.zh}。{source.zh}",
+            f"{word.en}. {source.en}".strip(),
+            f"{word.yue or word.zh}。{source.zh}",
+        )

@@ -163,16 +163,6 @@ def test_usage_events_refuse_unknown_fields_so_no_personal_data_slips_in(backend
         assert answer.status_code == 422, bad
 
 
-def test_verifier_lookup_takes_a_digest_not_the_number(backend):
-    url = backend.url + "/api/v1/verifications"
-    answer = requests.post(url, json={"id_number_sha256": "a" * 64}, headers=AUTH, timeout=5)
-    assert answer.json()["status"] == "unknown"
-    raw = requests.post(
-        url, json={"id_number_sha256": "445281195207081310"}, headers=AUTH, timeout=5
-    )
-    assert raw.status_code == 422
-
-
 def test_registered_kiosks_each_write_only_their_own_number_space(tmp_path):
     from mock_backend import KioskRegistration
     from mock_backend.tracking import make_tracking_number

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from mock_backend import MAX_BODY_BYTES, create_app
+from mock_backend.status_list import VerifierSetup, load_lookup_key, load_signing_key
 from mock_backend.tracking import make_tracking_number as number
 from tests.unit.mock_backend.asgi import AUTH, request, submission, usage_event
 
@@ -21,7 +22,8 @@ EXPECTED = {
     "get_catalog": {200, 304, 401, 404, 413, 503},
     "post_usage_events": {200, 400, 401, 413, 422},
     "export_usage_events": {200, 401, 413, 422},
-    "post_verification": {200, 400, 401, 413, 422},
+    "post_verification": {200, 400, 401, 404, 413, 422},
+    "get_status_list": {200, 304, 401, 404, 413},
     "tracking_page": {200, 404, 413},
 }
 
@@ -91,6 +93,17 @@ SAMPLE_PATHS = {
 }
 
 
+def verifier_app(tmp_path):
+    statuses = tmp_path / "statuses.csv"
+    statuses.write_text("id_number,status\n445281195207081310,pass\n", encoding="utf-8")
+    setup = VerifierSetup(
+        statuses,
+        load_lookup_key(tmp_path / "lookup.key"),
+        load_signing_key(tmp_path / "signing.key"),
+    )
+    return create_app(verifier=setup)
+
+
 def answers_to_check(spec, tmp_path):
     """(operationId, expected status, answer): every documented status of every
     operation, produced for real."""
@@ -150,11 +163,23 @@ def answers_to_check(spec, tmp_path):
     yield "export_usage_events", 200, request(app, "GET", export + days, headers=AUTH)
     yield "export_usage_events", 422, request(app, "GET", export + "?since=x", headers=AUTH)
     digest = {"id_number_sha256": "a" * 64}
+    digest = {"hmac": "a" * 64}
+    checks = verifier_app(tmp_path)
     yield (
         "post_verification",
         200,
+        request(checks, "POST", "/api/v1/verifications", json_body=digest, headers=AUTH),
+    )
+    yield (
+        "post_verification",
+        404,  # started without a status file
         request(app, "POST", "/api/v1/verifications", json_body=digest, headers=AUTH),
     )
+    listed = request(checks, "GET", "/api/v1/status-list", headers=AUTH)
+    yield "get_status_list", 200, listed
+    same = {**AUTH, "If-None-Match": listed.headers["etag"]}
+    yield "get_status_list", 304, request(checks, "GET", "/api/v1/status-list", headers=same)
+    yield "get_status_list", 404, request(app, "GET", "/api/v1/status-list", headers=AUTH)
     yield "tracking_page", 200, request(app, "GET", SAMPLE_PATHS["/track/{tracking_number}"])
     yield "tracking_page", 404, request(app, "GET", "/track/nothing")
 

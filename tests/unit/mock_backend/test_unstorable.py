@@ -122,7 +122,7 @@ def test_no_malformed_body_is_a_server_error(app, path, content, content_type):
     ("path", "body"),
     [
         ("/api/v1/usage-events", {"events": [{**usage_event(), "started_local": "X"}]}),
-        ("/api/v1/verifications", {"id_number_sha256": "X"}),
+        ("/api/v1/verifications", {"hmac": "X"}),
         ("/api/v1/submissions", {**submission(number("0001", 1, 1)), "kiosk_id": "X"}),
     ],
 )

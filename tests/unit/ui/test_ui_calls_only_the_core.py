@@ -21,6 +21,7 @@ PARTS = {
     "catalogs",
     "cards",
     "backend",
+    "verifier",
 }
 
 
