@@ -90,9 +90,7 @@ class CoreEventRecorder:
         elif isinstance(event, events.CardProblem):
             usage.card_problem(event.kind)
         elif isinstance(event, events.CardVerified):
-            # Today's verifier reads only the card's own dates (issue 14 calls
-            # usage.verifier_check from its new path instead).
-            usage.verifier_check("pass" if event.valid else "deny", "card")
+            usage.verifier_check(event.result, event.source)  # never the card or the HMAC
         elif isinstance(event, events.SyncFinished) and (
             event.sent or event.failed or event.quarantined
         ):

@@ -78,6 +78,12 @@ def test_the_four_answers_are_shown_and_spoken(qtbot, verifier_window):
     spoken = " ".join(voice.texts)
     for person, *_ in expected:
         assert person.id_number not in spoken and person.name not in spoken
+    # Each check in the usage log: its result and source, nothing of the card.
+    assert core.usage.flush()
+    checks = [row for row in core.usage.store.rows() if row["event"] == "verifier_check"]
+    assert [(row["result"], row["source"]) for row in checks] == [
+        (result, "online") for _, result, *_ in expected
+    ]
 
 
 def test_back_to_waiting_when_the_card_leaves_or_after_three_seconds(qtbot, verifier_window):
