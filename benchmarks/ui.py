@@ -83,36 +83,40 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def sessions(count: int) -> tuple[list[float], list[float]]:
-    from PySide6.QtCore import QEvent, Qt
-    from PySide6.QtTest import QTest
-
+def kiosk_window(data_dir: Path):
+    """The real core (a first store, no backend, no card service) and its window, shown
+    on a 1920x1080 screen at 102 DPI, with a recording voice."""
     from kiosk.config import DEMO_IDENTITY, KioskConfig
     from kiosk.core import KioskCore
     from kiosk.voice import RecordingVoice
     from offline_cache import declare_first_store
+    from ui.main_window import KioskWindow
+
+    declare_first_store(data_dir)
+    config = KioskConfig.load(
+        data_dir, backend_url="http://127.0.0.1:9", max_unsent_rows=100_000, **DEMO_IDENTITY
+    )
+    core = KioskCore(config)
+    voice = RecordingVoice()
+    window = KioskWindow(core, voice=voice)
+    window.fit_to(1920, 1080, 102.0)
+    window.show()
+    return core, window, voice
+
+
+def sessions(count: int) -> tuple[list[float], list[float]]:
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtTest import QTest
+
     from ui.app import make_application
     from ui.background import wait_for_background_work
-    from ui.main_window import KioskWindow
     from ui.tour import ELDER, start_session
 
     app = make_application()
     tap_ms: list[float] = []
     memory: list[float] = []
     with tempfile.TemporaryDirectory() as data_dir:
-        declare_first_store(Path(data_dir))
-        core = KioskCore(
-            KioskConfig.load(
-                Path(data_dir),
-                backend_url="http://127.0.0.1:9",
-                max_unsent_rows=100_000,
-                **DEMO_IDENTITY,
-            )
-        )
-        voice = RecordingVoice()
-        window = KioskWindow(core, voice=voice)
-        window.resize(1920, 1080)
-        window.show()
+        core, window, voice = kiosk_window(Path(data_dir))
         rendered = [0]  # a count, not a list: the benchmark must not grow by itself
 
         def counted(_name: str) -> None:
@@ -184,25 +188,14 @@ def relayouts(rounds: int) -> tuple[list[float], list[float]]:
     many plain buttons in a QGridLayout, resized the same way."""
     from PySide6.QtWidgets import QGridLayout, QPushButton, QWidget
 
-    from kiosk.config import DEMO_IDENTITY, KioskConfig
-    from kiosk.core import KioskCore
-    from kiosk.voice import RecordingVoice
-    from offline_cache import declare_first_store
     from ui.app import make_application
-    from ui.main_window import KioskWindow
     from ui.tour import ELDER, settle, start_session
 
     app = make_application()
     ours: list[float] = []
     floor: list[float] = []
     with tempfile.TemporaryDirectory() as data_dir:
-        declare_first_store(Path(data_dir))
-        core = KioskCore(
-            KioskConfig.load(Path(data_dir), backend_url="http://127.0.0.1:9", **DEMO_IDENTITY)
-        )
-        window = KioskWindow(core, voice=RecordingVoice())
-        window.fit_to(1920, 1080, 102.0)
-        window.show()
+        core, window, _voice = kiosk_window(Path(data_dir))
         start_session(window, ELDER)
         settle(app)
         buttons = len(window.findChildren(QPushButton))

@@ -7,6 +7,11 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
+    from kiosk.staff import StaffSettings
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +29,9 @@ class DisplayPreferences:
 class DisplayDesk:
     """What the window asks the core about the display (`core.display`)."""
 
-    def __init__(self, config, settings) -> None:
+    def __init__(self, config: KioskConfig, settings: StaffSettings) -> None:
         self._config = config
-        self._settings = settings  # kiosk.staff.StaffSettings: staff's choices win
+        self._settings = settings  # staff's choices win over kiosk.toml
 
     def preferences(self) -> DisplayPreferences:
         s = self._settings

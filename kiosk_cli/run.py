@@ -108,10 +108,10 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 def parse_screen(text: str) -> tuple[int, int, float | None]:
     """WxH or WxH@DPI, e.g. 1366x768@85 (an 18.5" panel) or 1080x1920."""
-    size, _, dpi = text.partition("@")
+    size, at, dpi = text.partition("@")
     try:
         width, height = (int(part) for part in size.lower().split("x"))
-        dots = float(dpi) if dpi else None
+        dots = float(dpi) if at else None  # "1366x768@" is a DPI left out, not none asked
     except ValueError:
         message = f"'{text}' is not WxH or WxH@DPI (e.g. 1366x768@85)"
         raise argparse.ArgumentTypeError(message) from None

@@ -158,6 +158,7 @@ class KioskWindow(QMainWindow):
         QApplication.instance().installEventFilter(_TapWatcher(self))
         on_unhandled_failure(self, self._background_failed)
         self.home.page_turned.connect(lambda text: self.speaker.say(text, self.speech_language))
+        self.fitter = ScreenFitter(self, self._apply_dpi, self.configured_dpi)
         self.villager = VillagerController(self)
         self.bridge = CoreBridge(core, self)
         self.bridge.event.connect(self.route)
@@ -211,11 +212,11 @@ class KioskWindow(QMainWindow):
     def fit_to(self, width: int, height: int, dpi: float) -> None:
         """Lay out for a `width` x `height` screen at `dpi` (tests, screenshots); a running
         kiosk follows its real screen (`fit_screen`)."""
-        ScreenFitter(self, self._apply_dpi).fit_to(QRect(0, 0, width, height), dpi, "given")
+        self.fitter.fit_to(QRect(0, 0, width, height), dpi, "given")
 
     def fit_screen(self) -> ScreenFitter:
         """Full screen on the window's screen, with or without a window manager."""
-        fitter = ScreenFitter(self, self._apply_dpi, self.configured_dpi)
+        fitter = self.fitter
         fitter.fitted.connect(
             lambda choice: run_in_background(
                 lambda: self.core.display.record(asdict(choice)), lambda _: None, parent=self

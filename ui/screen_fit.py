@@ -120,8 +120,7 @@ class ScreenFitter(QObject):
         self.window.setGeometry(geometry)
         self.window.setFixedSize(geometry.size())  # nothing may grow it past the screen
         if (layout := self.window.layout()) is not None:
-            layout.activate()
-        QGuiApplication.instance().processEvents()
+            layout.activate()  # laid out now, not on a later turn (and not re-entering)
         size_mm = screen.physicalSize() if screen is not None else None
         self.choice = DisplayChoice(
             geometry.width(),

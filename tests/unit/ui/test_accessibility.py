@@ -2,20 +2,19 @@
 colour pair, size and spacing of every clickable widget on every screen, text size and
 line spacing, and a complete English translation."""
 
-import itertools
 import re
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from tests.helpers.kiosk_ui import make_window
+from ui.layout_audit import audit
 from ui.main_window import IDLE_COUNTDOWN_S
 from ui.theme import TEXT_SIZES_MM, Theme, contrast_ratio
 from ui.tour import ELDER, YOUNGER, run_tour
 
-MIN_TOUCH_MM, MIN_GAP_MM, MIN_CAP_MM, MIN_LINE_SPACING = 15.0, 3.0, 6.1, 1.3
+MIN_CAP_MM, MIN_LINE_SPACING = 6.1, 1.3
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -33,34 +32,14 @@ def test_contrast_ratio_matches_wcag_reference_values():
     assert contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
 
 
-def on_screen(window, widget) -> QRect:
-    top_left = widget.mapTo(window, QPoint(0, 0))
-    return QRect(top_left, widget.size())
-
-
-def gap_px(a: QRect, b: QRect) -> int:
-    dx = max(b.left() - a.right() - 1, a.left() - b.right() - 1, 0)
-    dy = max(b.top() - a.bottom() - 1, a.top() - b.bottom() - 1, 0)
-    return max(dx, dy)
-
-
 def measure_stop(window, stop: str, problems: list[str]) -> None:
+    """Sizes, spacing and clipping by `ui.layout_audit` (as every screen size is measured
+    in test_screen_sizes.py); here also the elder text size and line spacing."""
     theme = window.theme
     buttons = [b for b in window.findChildren(QAbstractButton) if b.isVisible()]
     # The verifier is swipe-and-look: it has nothing to tap.
     assert buttons or stop.startswith("verifier"), f"{stop}: no buttons at all"
-    rects = {b: on_screen(window, b) for b in buttons}
-    for button, rect in rects.items():
-        name = f"{stop}/{button.objectName() or button.text()}"
-        width, height = theme.mm(rect.width()), theme.mm(rect.height())
-        if min(width, height) < MIN_TOUCH_MM:
-            problems.append(f"{name}: {width:.1f} x {height:.1f} mm")
-        if not window.rect().contains(rect):
-            problems.append(f"{name}: not fully on screen ({rect})")
-    for a, b in itertools.combinations(buttons, 2):
-        gap = theme.mm(gap_px(rects[a], rects[b]))
-        if gap < MIN_GAP_MM:
-            problems.append(f"{stop}: {a.objectName()} and {b.objectName()} {gap:.1f} mm apart")
+    problems.extend(audit(window, theme, stop))
     for text_label in window.findChildren(QLabel):
         if not text_label.isVisible() or not text_label.text():
             continue

@@ -35,7 +35,14 @@ def cases():
         for text_size in TEXT_SIZES_MM:
             marks = []
             if (size, text_size) in DOES_NOT_FIT_YET:
-                marks = [pytest.mark.xfail(strict=True, reason="keypad step too tall")]
+                marks = [
+                    pytest.mark.xfail(
+                        strict=True,
+                        reason="issue 13, open: at 8.8 mm capitals the keypad step (title, "
+                        "prompt, display, 4 rows of 15 mm keys) is taller than a 229 mm / "
+                        "207 mm high screen; staff are alerted (OverflowGuard)",
+                    )
+                ]
             yield pytest.param(
                 size, dpi, text_size, marks=marks, id=f"{size[0]}x{size[1]}-{text_size}"
             )
@@ -182,3 +189,22 @@ def test_a_new_dpi_re_lays_the_window_out_in_millimetres(qtbot, tmp_path):
     assert window.theme.dpi == 204
     assert window.nav.tiles.spacing() == pytest.approx(2 * gap_at_102, abs=1)
     assert window.size() == QSize(1920, 1080)
+
+
+def test_staff_are_told_when_a_screen_does_not_fit(qtbot, tmp_path):
+    """What happens in the two cases above today: the cut screen is named to staff once."""
+    core, window = make_window(qtbot, tmp_path, backend_url="http://127.0.0.1:9")
+    window.apply_theme(Theme(text_size="extra_large"))
+    window.fit_to(1024, 768, 85.0)
+    run_tour(window, QApplication.instance(), lambda stop: None)
+    qtbot.waitUntil(lambda: any("放不下" in alert for alert in window.staff_alerts), timeout=3000)
+    cut = [alert for alert in window.staff_alerts if "放不下" in alert]
+    assert any("stepScreen" in alert and "extra_large" in alert for alert in cut)
+    assert len(cut) == len(set(cut))  # once per screen, text size and height
+
+
+def test_nothing_is_reported_where_everything_fits(qtbot, tmp_path):
+    core, window = make_window(qtbot, tmp_path, backend_url="http://127.0.0.1:9")
+    window.fit_to(1920, 1080, 102.0)
+    run_tour(window, QApplication.instance(), lambda stop: None)
+    assert not [alert for alert in window.staff_alerts if "放不下" in alert]
