@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStyle,
     QStyleOptionButton,
     QWidget,
@@ -42,6 +43,26 @@ def shown(widget: QWidget) -> bool:
     """Meant to be seen: visible itself and in all its parents. A control pushed wholly
     outside its parent is still shown, and counted as off the screen."""
     return widget.isVisible() and widget.width() > 0 and widget.height() > 0
+
+
+def scrolling_area(widget: QWidget) -> QScrollArea | None:
+    """The scroll area `widget` scrolls in, if that area scrolls at all."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea) and parent.verticalScrollBar().maximum() > 0:
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
+def scrolled_out(widget: QWidget) -> bool:
+    """Cut only by the viewport of a scroll area that scrolls: it comes into view as
+    the page scrolls (`audit` checks that it does, wholly)."""
+    area = scrolling_area(widget)
+    if area is None or wholly_shown(widget):
+        return False
+    viewport = area.viewport()
+    return viewport.visibleRegion().boundingRect().size() == viewport.size()
 
 
 def wholly_shown(widget: QWidget) -> bool:
@@ -104,7 +125,7 @@ def cut_widgets(window: QWidget, root: QWidget | None = None, stop: str = "") ->
     screen = window.rect()
     root = root or window
     for widget in root.findChildren(QAbstractButton) + root.findChildren(QLabel):
-        if not shown(widget):
+        if not shown(widget) or scrolled_out(widget):
             continue
         if not screen.contains(rect_in(window, widget)) or not wholly_shown(widget):
             problems.append(f"{_name(stop, widget)}: not wholly on screen")
@@ -118,9 +139,40 @@ def _name(stop: str, widget: QWidget) -> str:
 
 
 def audit(window: QWidget, theme: Theme, stop: str = "") -> list[str]:
-    """Every way the window's current screen breaks the layout rules, as readable lines."""
+    """Every way the window's current screen breaks the layout rules, as readable lines.
+    A page that scrolls is measured at every scroll position a page-turn apart (and at its
+    end): each of its controls and labels must be wholly on screen at one of them."""
+    areas = [
+        area
+        for area in window.findChildren(QScrollArea)
+        if shown(area) and area.verticalScrollBar().maximum() > 0
+    ]
+    problems = _audit_in_place(window, theme, stop)
+    for area in areas:
+        bar = area.verticalScrollBar()
+        start, step = bar.value(), max(bar.pageStep() // 2, 1)
+        inside = [
+            widget
+            for widget in area.widget().findChildren(QWidget)
+            if isinstance(widget, (QAbstractButton, QLabel)) and shown(widget)
+        ]
+        seen_whole = set()
+        for value in [*range(0, bar.maximum(), step), bar.maximum()]:
+            bar.setValue(value)
+            seen_whole.update(w for w in inside if wholly_shown(w))
+            problems += [p for p in _audit_in_place(window, theme, stop) if p not in problems]
+        bar.setValue(start)
+        problems += [
+            f"{_name(stop, widget)}: never wholly on screen, at any scroll position"
+            for widget in inside
+            if widget not in seen_whole
+        ]
+    return problems
+
+
+def _audit_in_place(window: QWidget, theme: Theme, stop: str) -> list[str]:
     problems = cut_widgets(window, stop=stop)
-    controls = [b for b in window.findChildren(QAbstractButton) if shown(b)]
+    controls = [b for b in window.findChildren(QAbstractButton) if shown(b) and not scrolled_out(b)]
     rects = {control: rect_in(window, control) for control in controls}
     for control, rect in rects.items():
         width, height = theme.mm(rect.width()), theme.mm(rect.height())

@@ -233,7 +233,7 @@ class KioskWindow(QMainWindow):
         """Beside the screen when a landscape screen cannot take the nav bar in one row
         (height is what such a screen lacks), under it otherwise (within reach)."""
         width, height = self.width(), self.height()
-        beside = width > height and not self.nav.fits_one_row(width)
+        beside = width >= 1.5 * height and not self.nav.fits_one_row(width)
         direction = QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom
         if self.body.direction() != direction:
             self.body.setDirection(direction)
@@ -247,6 +247,8 @@ class KioskWindow(QMainWindow):
 
     def show_screen(self, screen: s.Screen, speak: bool = True) -> None:
         self.stack.setCurrentWidget(screen)
+        if screen.scroller is not None:  # a new step in the same screen starts at its top
+            screen.scroller.reset(self.language)
         self.update_nav()
         self.overflow.check_soon()
         self.idle_guard.restart()

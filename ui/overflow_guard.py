@@ -1,10 +1,11 @@
 """When a screen cannot fit: tell staff (issue 13).
 
 Every screen reflows first (tiles in fewer columns, wrapped text, the nav bar beside a low
-landscape screen). `OverflowGuard` looks at each screen shown as the layout tests do
+landscape screen), and scrolls with a cue as the last resort (`ui.scrolling`).
+`OverflowGuard` looks at each screen shown as the layout tests do
 (`ui.layout_audit.cut_widgets`) and tells staff, once per screen, text size and screen
-height, that something is cut and a smaller text size would fit. (No screen scrolls yet:
-see issue 13's note.)
+height, that something is cut, or that the screen scrolls, and that a smaller text size
+would fit.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from kiosk.text import Text
 from ui.layout_audit import cut_widgets
 from ui.theme import Theme
 
+SETTLE_MS = 250
 T_DOES_NOT_FIT = Text(
     "有一个画面放不下,请换小一点的字号",
     "A screen does not fit: choose a smaller text size",
+)
+T_SCROLLS = Text(
+    "有一个画面要上下滑动才能看全,换小一点的字号可以放下",
+    "A screen must scroll to be seen whole: a smaller text size would fit",
 )
 
 
@@ -37,7 +43,9 @@ class OverflowGuard:
         self._reported: set[tuple[str, str, int]] = set()
 
     def check_soon(self) -> None:
-        QTimer.singleShot(0, self.check)  # after the new screen is laid out
+        # After the new screen is laid out: a page's text set while it was hidden is laid
+        # out a turn of the event loop after it shows (`ScrollingPage.reset`).
+        QTimer.singleShot(SETTLE_MS, self.stack, self.check)
 
     def check(self) -> None:
         page: QWidget = self.stack.currentWidget()
@@ -45,16 +53,18 @@ class OverflowGuard:
             return
         window = page.window()
         cut = cut_widgets(window, page, page.objectName())
-        if not cut:
+        scroller = getattr(page, "scroller", None)
+        scrolls = scroller is not None and scroller.scrolls
+        if not cut and not scrolls:
             return
         key = (page.objectName(), self.theme.text_size, window.height())
         if key in self._reported:
             return
         self._reported.add(key)
-        what = "; ".join(cut[:3])
+        what = "; ".join(cut[:3]) if cut else f"{page.objectName()} scrolls"
         self._report(
             events.StaffAlert(
-                T_DOES_NOT_FIT,
+                T_DOES_NOT_FIT if cut else T_SCROLLS,
                 f"{what} (screen {window.width()}x{window.height()}, text size "
                 f"{self.theme.text_size}, {self.theme.dpi:.0f} DPI)",
             )

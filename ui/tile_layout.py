@@ -79,8 +79,13 @@ class TileLayout(QLayout):
         return inner + margins.left() + margins.right()
 
     def minimumSize(self) -> QSize:  # noqa: N802 (Qt name)
-        narrowest = self._outer_width(self._tile_min_width())
-        return QSize(narrowest, self.heightForWidth(narrowest))
+        # One tile at the narrowest width: the height of all the rows is heightForWidth's
+        # answer at the width given (a minimum of every tile stacked in one column would
+        # make a scroll area scroll a screen that fits).
+        tile_width = self._tile_min_width()
+        margins = self.contentsMargins()
+        tallest = max((self._height_of(item, tile_width) for item in self._shown()), default=0)
+        return QSize(self._outer_width(tile_width), tallest + margins.top() + margins.bottom())
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         shown = self._shown()
@@ -146,6 +151,18 @@ class OrientedBox(QBoxLayout):
 
     def __init__(self) -> None:
         super().__init__(QBoxLayout.Direction.LeftToRight)
+
+    def minimumSize(self) -> QSize:  # noqa: N802 (Qt name)
+        # As narrow as one above the other, as low as side by side: side by side's width
+        # would force a page wider than a narrow screen instead of letting the box turn
+        # (where it turns, its height for that width says how much more it needs).
+        items = [self.itemAt(i) for i in range(self.count())]
+        margins = self.contentsMargins()
+        width = max((item.minimumSize().width() for item in items), default=0)
+        height = max((item.minimumSize().height() for item in items), default=0)
+        return QSize(
+            width + margins.left() + margins.right(), height + margins.top() + margins.bottom()
+        )
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt name)
         items = [self.itemAt(i) for i in range(self.count())]

@@ -167,6 +167,27 @@ def label(text: str = "", style: str = "body", wrap: bool = True, name: str = ""
     return widget
 
 
+class NoticeLabel(QLabel):
+    """A label shown only while it has something to say: an empty line kept for a
+    message that may come would take a line of a low screen from the keypad."""
+
+    def __init__(self, style: str, name: str) -> None:
+        super().__init__()
+        self.setProperty("textStyle", style)
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.hide()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        super().clear()
+        self.hide()
+
+
 class Keypad(QWidget):
     """A big on-screen numeric keypad: no physical keyboard is ever needed.
 
@@ -195,6 +216,8 @@ class Keypad(QWidget):
                 button = big_button(key, f"key_{key}")
                 button.clicked.connect(lambda _=False, d=key: self._press(d))
             grid.addWidget(button, position // 3, position % 3)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)  # equal keys, whatever their captions
 
     @property
     def digits(self) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton, QSizePolicy, QStackedWidget, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from kiosk.text import Text
 from ui import physical
+from ui.scrolling import ScrollingPage
 from ui.theme import Theme
 from ui.tile_layout import TileLayout
 
@@ -46,19 +47,30 @@ def tiles(
     return layout
 
 
-def sized_by_current_page(stack: QStackedWidget) -> None:
-    """Let only the page shown decide how much room `stack` asks for: a long hidden page
-    (the staff's service list) must not squeeze the one on screen."""
+class PageStack(QWidget):
+    """One page shown at a time, like QStackedWidget, but only the page shown is asked
+    for its size: QStackedLayout's height-for-width is the tallest of all its pages (the
+    staff's long service list would make the PIN page scroll)."""
 
-    def page_changed(_index: int) -> None:
-        current = stack.currentWidget()
-        for index in range(stack.count()):
-            page = stack.widget(index)
-            policy = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
-            page.setSizePolicy(policy, policy)
-        stack.updateGeometry()
+    def __init__(self) -> None:
+        super().__init__()
+        self._column = QVBoxLayout(self)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._pages: list[QWidget] = []
 
-    stack.currentChanged.connect(page_changed)
+    def addWidget(self, page: QWidget) -> None:  # noqa: N802 (QStackedWidget's name)
+        self._pages.append(page)
+        self._column.addWidget(page)
+        page.setVisible(len(self._pages) == 1)
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802 (QStackedWidget's name)
+        return next((page for page in self._pages if not page.isHidden()), None)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802 (QStackedWidget's name)
+        for other in self._pages:
+            if other is not page:
+                other.hide()
+        page.show()
 
 
 class Screen(QWidget):
@@ -70,6 +82,13 @@ class Screen(QWidget):
         self.theme = theme
         self.speech = Text("", "")
         self.can_go_back = False
+        self.scroller: ScrollingPage | None = None
+
+    def scrolling_page(self) -> QWidget:
+        """The widget to lay this screen out on: it scrolls, with a cue under it, only
+        when its content cannot fit the screen (`ui.scrolling`)."""
+        self.scroller = ScrollingPage(self, self.theme)
+        return self.scroller.page
 
     def margins(self, layout) -> None:
         physical.margins(layout, self.theme, 8, 5)

@@ -56,7 +56,7 @@ class HomeScreen(Screen):
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "homeScreen")
-        self._layout = QVBoxLayout(self)
+        self._layout = QVBoxLayout(self.scrolling_page())
         self.margins(self._layout)
         heading = QHBoxLayout()
         physical.spacing(heading, theme)
@@ -133,13 +133,17 @@ class HomeScreen(Screen):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        if self._tiles and pages_of(len(self._tiles), self._slots()) != self._pages:
-            self._show_page()
+        if self._tiles:
+            slots, columns = self._slots()
+            if pages_of(len(self._tiles), slots) != self._pages or columns != self.grid.max_columns:
+                self._show_page()
 
-    def _slots(self) -> int:
-        """How many tiles fit on the screen at its current size."""
+    def _slots(self) -> tuple[int, int]:
+        """How many tiles fit on the screen at its current size, and in how many columns:
+        the column count that fits the most (fewer, wider tiles wrap less and can fit
+        more rows: one column of two-line tiles on a small screen at extra-large text)."""
         if not self._tiles:
-            return 1
+            return 1, MAX_COLUMNS
         margins = self._layout.contentsMargins()
         width = self.width() - margins.left() - margins.right()
         heading = max(self.greeting.sizeHint().height(), self.prompt.heightForWidth(width // 2))
@@ -148,10 +152,12 @@ class HomeScreen(Screen):
         gap = self.grid.spacing()
         every = [*self._tiles, self.previous_page, self.next_page]
         min_column = max(self.theme.px(TILE_MIN_MM), *(t.minimumSizeHint().width() for t in every))
-        columns = column_count(width, gap, min_column, MAX_COLUMNS, len(every))
-        column_width = (width - (columns - 1) * gap) // columns
-        row = max(tile.heightForWidth(column_width) for tile in every)
-        return max(1, (height + gap) // (row + gap)) * columns
+        best = (0, 1)
+        for columns in range(1, column_count(width, gap, min_column, MAX_COLUMNS, len(every)) + 1):
+            column_width = (width - (columns - 1) * gap) // columns
+            row = max(tile.heightForWidth(column_width) for tile in every)
+            best = max(best, (max(0, (height + gap) // (row + gap)) * columns, columns))
+        return max(1, best[0]), best[1]
 
     def _turn(self, offset: int) -> None:
         self._page = max(0, min(self._page + offset, len(self._pages) - 1))
@@ -167,7 +173,8 @@ class HomeScreen(Screen):
 
     def _show_page(self) -> None:
         first_shown = self._pages[min(self._page, len(self._pages) - 1)][0]
-        self._pages = pages_of(len(self._tiles), self._slots())
+        slots, self.grid.max_columns = self._slots()
+        self._pages = pages_of(len(self._tiles), slots)
         # Stay on the page holding the service that was first on screen.
         self._page = next(
             (i for i, (start, end) in enumerate(self._pages) if start <= first_shown < end), 0

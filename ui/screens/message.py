@@ -24,7 +24,7 @@ class MessageScreen(Screen):
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "messageScreen")
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.scrolling_page())
         self.margins(layout)
         layout.addStretch(1)
         self.pictogram = pictogram_label(PROBLEM_PICTOGRAM, theme.px(20), theme.palette.text)

@@ -33,7 +33,7 @@ class RatingScreen(Screen):
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "ratingScreen")
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.scrolling_page())
         self.margins(layout)
         self.heading = label("", "title")
         self.levels = QHBoxLayout()

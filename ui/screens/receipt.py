@@ -34,7 +34,7 @@ class ReceiptScreen(Screen):
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "receiptScreen")
-        layout = QHBoxLayout(self)
+        layout = QHBoxLayout(self.scrolling_page())
         self.margins(layout)
         text_column = QVBoxLayout()
         self.heading = label("", "title", name="receiptHeading")

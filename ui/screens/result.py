@@ -25,7 +25,7 @@ class ResultScreen(Screen):
 
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "resultScreen")
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.scrolling_page())
         self.margins(layout)
         self.heading = label("", "huge", name="resultHeading")
         self.lines = QVBoxLayout()

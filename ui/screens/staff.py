@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,9 +27,10 @@ from kiosk.staff import PinCheck
 from kiosk.text import Text
 from offline_cache import QueueCounts
 from ui import physical
-from ui.screens.base import clear_layout, sized_by_current_page
+from ui.screens.base import PageStack, clear_layout
 from ui.screens.staff_pin import StaffPinPage
 from ui.screens.staff_verifier import VerifierSection
+from ui.scrolling import ScrollingPage
 from ui.theme import Theme
 from ui.tile_layout import TileLayout
 from ui.widgets import big_button, label
@@ -93,7 +93,8 @@ class StaffScreen(QWidget):
         self.setObjectName("staffScreen")
         self.apply_theme(theme)
         self._language = "zh"
-        outer = QVBoxLayout(self)
+        self.scroller = ScrollingPage(self, theme)
+        outer = QVBoxLayout(self.scroller.page)
         physical.margins(outer, theme, 8, 5)
         physical.spacing(outer, theme)
         top = QHBoxLayout()
@@ -104,8 +105,7 @@ class StaffScreen(QWidget):
         top.addWidget(self.heading, 1)
         top.addWidget(self.back_button)
         outer.addLayout(top)
-        self.pages = QStackedWidget()
-        sized_by_current_page(self.pages)
+        self.pages = PageStack()
         outer.addWidget(self.pages, 1)
         self.pin_page = StaffPinPage(theme)
         self.pin_page.pin_entered.connect(self.pin_entered)
@@ -138,8 +138,7 @@ class StaffScreen(QWidget):
         tabs = QHBoxLayout()
         physical.spacing(tabs, t)
         self.tab_buttons: dict[str, QPushButton] = {}
-        self.sections = QStackedWidget()
-        sized_by_current_page(self.sections)
+        self.sections = PageStack()
         for key, _ in PAGES:
             button = big_button("", f"staff_tab_{key}")
             button.setCheckable(True)

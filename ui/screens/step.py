@@ -17,7 +17,7 @@ from ui.pictograms import pixmap_for
 from ui.screens.base import T_NEXT, T_STEP, Screen, clear_layout
 from ui.screens.step_renderers import renderer_for
 from ui.theme import Theme
-from ui.widgets import Keypad, big_button, label
+from ui.widgets import Keypad, NoticeLabel, big_button, label
 
 
 class StepScreen(Screen):
@@ -34,7 +34,7 @@ class StepScreen(Screen):
     def __init__(self, theme: Theme) -> None:
         super().__init__(theme, "stepScreen")
         self.can_go_back = True
-        outer = QVBoxLayout(self)
+        outer = QVBoxLayout(self.scrolling_page())
         self.margins(outer)
         header = QHBoxLayout()
         physical.spacing(header, theme, 2)
@@ -53,7 +53,7 @@ class StepScreen(Screen):
         self.content = QVBoxLayout()
         physical.spacing(self.content, theme)
         outer.addLayout(self.content, 1)
-        self.problem = label("", "problem", name="stepProblem")
+        self.problem = NoticeLabel("problem", "stepProblem")
         outer.addWidget(self.problem)
         self.actions = QHBoxLayout()
         physical.spacing(self.actions, theme)
