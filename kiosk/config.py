@@ -182,8 +182,9 @@ class KioskConfig(DeclaredSettings):
             verb = "is" if len(missing) == 1 else "are"
             reasons.append(f"{_and(missing)} {verb} not set")
         return (
-            f"This kiosk is not enrolled: {'; '.join(reasons)}. Fix: set kiosk_id, "
-            f"kiosk_number and backend_token in {self.toml_path}, or run kiosk run --demo."
+            f"This kiosk is not enrolled: {'; '.join(reasons)}. Fix: kiosk enrol --backend "
+            f"URL --code CODE (a one-time code from the backend's operator), or set kiosk_id, "
+            f"kiosk_number and backend_token in {self.toml_path}; or run kiosk run --demo."
         )
 
 
