@@ -5,8 +5,8 @@ Why a raster and not the printer's own Chinese text (GB18030 after FS &): only p
 sold with Chinese firmware have that font, its sizes are fixed multiples, and an unknown
 printer prints the bytes as Latin garbage. Every ESC/POS printer prints GS v 0 images,
 the Noto CJK font the window uses draws the same characters here, and the QR code sits in
-the same image. The cost is bytes: ~40 KB a receipt, nothing on USB or the network, 35 s
-at 9600 baud on a serial line (docs/printing.md).
+the same image. The cost is bytes: 38-55 KB a receipt, nothing on USB or the network, but
+about a minute at 9600 baud on a serial line (docs/printing.md).
 
 What is printed is what the receipt screen shows, and no more: the service, the tracking
 number (large), the time, what happens next, the QR code of the status page. No name, ID
