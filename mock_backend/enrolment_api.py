@@ -28,7 +28,11 @@ class EnrolmentIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"code": "K7F2-9QXD"}]}
     )
-    code: str = Field(pattern=f"^{CODE_PATTERN}$", description="The one-time enrolment code")
+    code: str = Field(
+        pattern=f"^{CODE_PATTERN}$",
+        description="The one-time enrolment code",
+        json_schema_extra={"format": "enrolment-code"},  # for generators: see the contract test
+    )
 
 
 class EnrolmentOut(BaseModel):
