@@ -48,6 +48,7 @@ class ReceiptPrinter:
     def __init__(self, config: KioskConfig, alert: Callable[[Text, str], None]) -> None:
         self.config = config
         self._alert = alert
+        self._thermal: EscposPrinter | None = None  # one, so its lock orders every job
 
     @property
     def available(self) -> bool:
@@ -79,18 +80,21 @@ class ReceiptPrinter:
             raise
         # The kind of printer only: a PDF's name holds the tracking number.
         log.info("receipt printed (%s) in %.0f ms", mode, (time.monotonic() - started) * 1000)
-        log.debug("printer said: %s", detail if mode == "escpos" else mode)
+        if mode == "escpos":
+            log.debug("the printer says: %s", detail)
         return mode
 
     def thermal_printer(self) -> EscposPrinter:
         """The configured ESC/POS printer (PrinterUnavailable when none is)."""
         if not self.config.escpos_url:
             raise PrinterUnavailable("escpos_url is not set in kiosk.toml")
-        return EscposPrinter(
-            parse_printer_url(self.config.escpos_url),
-            self.config.paper_width_mm,
-            cache_dir=self.config.data_dir / "cache",
-        )
+        if self._thermal is None:
+            self._thermal = EscposPrinter(
+                parse_printer_url(self.config.escpos_url),
+                self.config.paper_width_mm,
+                cache_dir=self.config.data_dir / "cache",
+            )
+        return self._thermal
 
 
 def printer_check(config: KioskConfig) -> tuple[bool, str, str]:

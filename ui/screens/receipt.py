@@ -43,7 +43,9 @@ class ReceiptScreen(Screen):
         self.next_steps = label("", name="nextSteps")
         self.sync_state = label("", "success", name="syncState")
         self.take_card = label("", "title")
-        self.print_note = label("", name="printNote")  # why 打印回执 did not print
+        # Why 打印回执 did not print; hidden otherwise, so it takes no room from the rest.
+        self.print_note = label("", name="printNote")
+        self.print_note.hide()
         buttons = QHBoxLayout()
         physical.spacing(buttons, theme)
         self.print_button = big_button("", "receipt_print")
@@ -94,7 +96,7 @@ class ReceiptScreen(Screen):
         self.print_button.setText(Text("打印回执", "Print receipt")(language))
         self.print_button.setEnabled(True)
         self.print_button.setVisible(printable)
-        self.print_note.clear()
+        self.show_print_problem(None, language)
         self.done_button.setText(T_DONE(language))
         self.qr.set_data(receipt.status_url)
         self.qr_caption.setText(
@@ -130,8 +132,10 @@ class ReceiptScreen(Screen):
         try again once staff have fixed the printer."""
         if message is None:
             self.print_note.clear()
+            self.print_note.hide()
             return
         self.print_note.setText(message(language))
+        self.print_note.show()
         self.print_button.setText(Text("再次打印", "Print again")(language))
         self.print_button.setEnabled(True)
 
@@ -139,4 +143,5 @@ class ReceiptScreen(Screen):
         self.receipt = None
         for widget in (*self._lines, self.qr_caption):
             widget.clear()
+        self.print_note.hide()
         self.qr.clear()
