@@ -140,9 +140,16 @@ class KioskConfig(DeclaredSettings):
         return self.data_dir / "kiosk.db"
 
     @property
+    def receipt_mode(self) -> str:
+        """`receipt_printer` with `auto` decided: escpos, cups, pdf or none."""
+        if self.receipt_printer == "auto":
+            return "cups" if self.printer_name else "pdf"
+        return self.receipt_printer
+
+    @property
     def receipt_pdf_dir(self) -> Path | None:
-        """Receipts go to PDF here when no printer is named (a kiosk without a printer)."""
-        return None if self.printer_name else self.data_dir / "receipts"
+        """Receipts go to PDF here when the kiosk prints to PDF (no printer)."""
+        return self.data_dir / "receipts" if self.receipt_mode == "pdf" else None
 
     @property
     def key_path(self) -> Path:
@@ -175,8 +182,9 @@ class KioskConfig(DeclaredSettings):
             verb = "is" if len(missing) == 1 else "are"
             reasons.append(f"{_and(missing)} {verb} not set")
         return (
-            f"This kiosk is not enrolled: {'; '.join(reasons)}. Fix: set kiosk_id, "
-            f"kiosk_number and backend_token in {self.toml_path}, or run kiosk run --demo."
+            f"This kiosk is not enrolled: {'; '.join(reasons)}. Fix: kiosk enrol --backend "
+            f"URL --code CODE (a one-time code from the backend's operator), or set kiosk_id, "
+            f"kiosk_number and backend_token in {self.toml_path}; or run kiosk run --demo."
         )
 
 

@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from drivers.printer.address import EXPECTED as PRINTER_URL_EXPECTED
+from drivers.printer.address import is_printer_url
 from kiosk.config_vars import ConfigVar
 
 
@@ -233,10 +235,34 @@ class DeclaredSettings:
         "High-contrast colours (>= 15:1) until staff choose.",
         staff=("高对比度", "High contrast"),
     )
+    receipt_printer = ConfigVar(
+        "auto",
+        "Where 打印回执 prints: `escpos` (a 58 or 80 mm thermal printer at `escpos_url`), "
+        "`cups` (the CUPS queue `printer_name`, A4 in an office), `pdf` (files in "
+        "`<data dir>/receipts/`), `none` (no print button), or `auto`: `cups` when "
+        "`printer_name` is set, else `pdf`. See docs/printing.md.",
+        choices=("auto", "escpos", "cups", "pdf", "none"),
+    )
+    escpos_url = ConfigVar(
+        "",
+        'The thermal printer for `receipt_printer = "escpos"`: `tcp://HOST[:PORT]` (a '
+        "network printer's raw port, 9100 unless given), a USB printer's device such as "
+        "`/dev/usb/lp0`, or a serial one as `serial:/dev/ttyUSB0?baud=19200` (9600 unless "
+        "given).",
+        check=is_printer_url,
+        expected=PRINTER_URL_EXPECTED,
+        default_note="no thermal printer",
+    )
+    paper_width_mm = ConfigVar(
+        80,
+        "The thermal printer's roll: 80 mm (576 dots printed) or 58 mm (384 dots).",
+        choices=(58, 80),
+        unit="mm",
+    )
     printer_name = ConfigVar(
         "",
-        "The CUPS queue receipts print to; empty: no printer, receipts are written as PDF to "
-        "`<data dir>/receipts/`.",
+        "The CUPS queue receipts print to (`receipt_printer` `cups` or `auto`); empty: the "
+        "system's default queue for `cups`, PDF files for `auto`.",
         # CUPS queue names: up to 127 printable characters, no space, tab, '/' or '#'.
         pattern=r"[^\x00-\x20/#\x7f]{1,127}",
         expected="a CUPS printer name (no spaces, '/' or '#'), or \"\"",

@@ -26,6 +26,7 @@ from kiosk.config_docs import DOCS_PATH
 from kiosk.config_vars import SECRET_MASK, ConfigVar, toml_text
 
 CONFIG_FILE = "kiosk.toml"
+ESCPOS_NEEDS_URL = "escpos_url set as well (the thermal printer's address)"
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def checked_settings(
     merged = {**base, **values}
     if merged["retry_cap_s"] < merged["retry_base_s"]:
         raise ValueError(_retry_expected(merged))
+    if merged["receipt_printer"] == "escpos" and not merged["escpos_url"]:
+        raise ValueError(f'receipt_printer = "escpos": expected {ESCPOS_NEEDS_URL}')
     return values
 
 
@@ -168,6 +171,16 @@ def read_config_file(path: Path, data_dir: Path) -> tuple[dict[str, Any], list[C
         )
         values["retry_base_s"] = SETTINGS["retry_base_s"].default
         values["retry_cap_s"] = SETTINGS["retry_cap_s"].default
+    if values["receipt_printer"] == "escpos" and not values["escpos_url"]:
+        problems.append(
+            ConfigProblem(
+                "receipt_printer",
+                "escpos",
+                ESCPOS_NEEDS_URL,
+                _default_text(SETTINGS["receipt_printer"]),
+            )
+        )
+        values["receipt_printer"] = SETTINGS["receipt_printer"].default
     return values, problems
 
 

@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from drivers.events import (
     CardEvent,
@@ -41,6 +40,7 @@ from kiosk.journey import (
 from kiosk.outbox import check_can_accept, open_queue, sync_engine
 from kiosk.problems import Problem, kiosk_problems
 from kiosk.rating import rating_payload
+from kiosk.receipt_printing import ReceiptPrinter
 from kiosk.session import Session
 from kiosk.staff import AuditLog, PinGuard, StaffSettings
 from kiosk.staff_console import StaffConsole
@@ -95,6 +95,7 @@ class KioskCore:
         self.cards = CardDesk(config, self._on_card_event, self._on_reader_status)
         self.usage = usage_for_core(self)  # de-identified usage events (kiosk/usage.py)
         self.display = DisplayDesk(config, self.settings)
+        self.printing = ReceiptPrinter(config, self._alert_staff)  # 打印回执 (off the GUI thread)
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -233,10 +234,6 @@ class KioskCore:
     def delivery_state(self, tracking_number: str) -> str | None:
         """pending / in_flight / failed / quarantined / sent, for the receipt screen."""
         return self.queue.state_of(tracking_number)
-
-    def print_target(self) -> tuple[str, Path | None]:
-        """(printer name, PDF directory when no printer is named)."""
-        return self.config.printer_name, self.config.receipt_pdf_dir
 
     def policies_for(self, run: FlowRun) -> list[PolicyModel]:
         identity = run.session.identity

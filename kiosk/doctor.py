@@ -22,6 +22,7 @@ from kiosk.backend_client import BackendClient
 from kiosk.config import KioskConfig
 from kiosk.display_facts import read_display_facts
 from kiosk.outbox import heartbeat_path
+from kiosk.receipt_printing import printer_check
 from offline_cache import SCHEMA_VERSION, KeyProblem, Store
 from offline_cache.keys import fingerprint, read_key
 
@@ -370,6 +371,7 @@ def run_checks(config: KioskConfig) -> list[Check]:
         check_fonts(),
         check_voices(),
         check_display(config),
+        Check("receipt printer", *printer_check(config)),
     ]
 
 

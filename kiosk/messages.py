@@ -135,6 +135,38 @@ CATALOG_DAMAGED = Text(
     "业务目录文件损坏,已改用内置目录。", "Catalog damaged; using the built-in one."
 )
 
+# The receipt printer (drivers/printer/errors.py kinds). The villager keeps the receipt on
+# screen and is told how to keep the number anyway; staff are told what to fix.
+_SCAN = ("请用手机扫码保存回执。", "Scan the code with a phone to keep your receipt.")
+PRINTER_VILLAGER = {
+    "paper_out": Text(
+        "打印机没纸了,已通知工作人员。" + _SCAN[0], "The printer is out of paper. " + _SCAN[1]
+    ),
+    "cover_open": Text(
+        "打印机盖没关好,已通知工作人员。" + _SCAN[0], "The printer's cover is open. " + _SCAN[1]
+    ),
+    "printer_offline": Text(
+        "打印机暂时不能用,已通知工作人员。" + _SCAN[0], "The printer is not working. " + _SCAN[1]
+    ),
+    "printer_unavailable": Text("本机不能打印回执。" + _SCAN[0], "No printer here. " + _SCAN[1]),
+}
+PRINTER_STAFF = {
+    "paper_out": Text("回执打印机缺纸,请换纸。", "Receipt printer: out of paper. Load a roll."),
+    "cover_open": Text("回执打印机盖没关,请关好。", "Receipt printer: the cover is open."),
+    "printer_offline": Text("回执打印机连不上。", "Receipt printer: offline or unreachable."),
+    "printer_unavailable": Text(
+        "本机不能打印回执(未设置或缺少组件)。",
+        "Receipts cannot print (not set up, or a part missing).",
+    ),
+}
+
+
+def printer_problem(kind: str) -> tuple[Text, Text]:
+    """(for the villager, for staff); a kind we do not know reads as "offline"."""
+    kind = kind if kind in PRINTER_VILLAGER else "printer_offline"
+    return PRINTER_VILLAGER[kind], PRINTER_STAFF[kind]
+
+
 # Verifier mode (验码一体机): a word and a symbol, never colour alone. The list names its
 # own check and labels for pass / manual / deny; these are used until a list is held.
 VERIFY_LABELS = {

@@ -31,6 +31,23 @@ def parse_kiosk_spec(text: str) -> KioskRegistration:
     return parse(text)
 
 
+def parse_enrolment_code(text: str):
+    """`--enrol-code CODE` (imported on use, as above)."""
+    from mock_backend.enrolment import parse_code
+
+    return parse_code(text)
+
+
+def enrolment_codes(args: argparse.Namespace) -> list:
+    """--enrol-code and --enrol-codes together. Raises OSError or ValueError (the file)."""
+    from mock_backend.enrolment import read_codes_file
+
+    codes = list(args.enrol_code or [])
+    for path in args.enrol_codes or []:
+        codes += read_codes_file(path)
+    return codes
+
+
 def verifier_setup(args: argparse.Namespace, data_dir: Path):
     """The verifier's keys (made when missing) and status file, or None without
     --status-file. Raises OSError or ValueError for a key file that cannot be used."""
@@ -67,6 +84,11 @@ def cmd_backend(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"kiosk backend: verifier keys: {error}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        codes = enrolment_codes(args)
+    except (OSError, ValueError) as error:
+        print(f"kiosk backend: --enrol-codes: {error}", file=sys.stderr)
+        return EXIT_USAGE
     db = args.db or str(data_dir / "backend.db")
     # as_file: the shipped catalog is package data, a real file only for as long as this
     # block runs (it may live in a zip); the backend reads it on every request.
@@ -79,11 +101,14 @@ def cmd_backend(args: argparse.Namespace) -> int:
                 catalog_path=args.catalog or shipped_path,
                 answer_delay_s=args.answer_delay_ms / 1000,
                 verifier=verifier,
+                enrolment_codes=codes,
+                enrolment_code_valid_s=args.enrol_code_valid_h * 3600,
             )
         except StatusFileError as error:
             print(f"kiosk backend: --status-file: {error}", file=sys.stderr)
             return EXIT_USAGE
         except ValueError as error:  # two kiosks with one number or one token
+            # (given twice, or given here and enrolled before: the store remembers those)
             print(f"kiosk backend: --kiosk: {error}", file=sys.stderr)
             return EXIT_USAGE
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
@@ -114,6 +139,29 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=float,
         default=0.0,
         help="hold each submission answer after storing it (fault drills: a slow network)",
+    )
+    enrolment = backend.add_argument_group(
+        "enrolment: one-time codes a new kiosk trades for its identity (kiosk enrol)"
+    )
+    enrolment.add_argument(
+        "--enrol-code",
+        action="append",
+        type=parse_enrolment_code,
+        metavar="CODE",
+        help="a one-time enrolment code, 8-64 letters, digits or '-' (repeatable)",
+    )
+    enrolment.add_argument(
+        "--enrol-codes",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="a file of codes, one a line: CODE [EXPIRES as ISO 8601 with a zone]",
+    )
+    enrolment.add_argument(
+        "--enrol-code-valid-h",
+        type=float,
+        default=72.0,
+        help="hours a code stays valid after the backend first sees it (default 72)",
     )
     verifier = backend.add_argument_group("verifier (验码): statuses by HMAC, the signed list")
     verifier.add_argument(

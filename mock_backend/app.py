@@ -1,8 +1,9 @@
 """HTTP API of the mock backend. OpenAPI at /openapi.json.
 
-Every /api/v1 endpoint needs `Authorization: Bearer <token>`; each token belongs to one
-registered kiosk, and a kiosk may only store tracking numbers that start with its own
-4-digit kiosk number. The public /track page (what a receipt's QR code opens) needs none.
+Every /api/v1 endpoint but the enrolment (a one-time code is its credential) needs
+`Authorization: Bearer <token>`; each token belongs to one registered kiosk, and a kiosk
+may only store tracking numbers that start with its own 4-digit kiosk number. The public
+/track page (what a receipt's QR code opens) needs none.
 Every answer an operation can give is in the OpenAPI document, with its body's schema.
 """
 
@@ -41,6 +42,8 @@ from pydantic_core import PydanticCustomError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 
+from mock_backend.enrolment import DEFAULT_VALID_S, EnrolmentBook, EnrolmentCode
+from mock_backend.enrolment_api import ENROLMENTS_PATH, add_enrolment_routes
 from mock_backend.guard import GuardMiddleware
 from mock_backend.registry import DEMO_KIOSK, KioskRegistration, KioskRegistry
 from mock_backend.status_list import VerifierSetup
@@ -559,6 +562,8 @@ def create_app(
     usage_dir: Path | None = None,
     usage_move_at: int = 20_000,
     verifier: VerifierSetup | None = None,
+    enrolment_codes: Iterable[EnrolmentCode] = (),
+    enrolment_code_valid_s: float = DEFAULT_VALID_S,
 ) -> FastAPI:
     """`kiosks` are the registered kiosks (default: the demo kiosk-0001). Raises
     ValueError for duplicate ids, numbers or tokens. `catalog_path` is the catalog JSON
@@ -570,9 +575,13 @@ def create_app(
     `verifier`: the status file and keys
     behind the verifier's look-up and signed list (mock_backend/status_list.py); without
     it those endpoints answer 404 `no_status_list`. Raises StatusFileError when the status
-    file cannot be used."""
-    registry = KioskRegistry([DEMO_KIOSK] if kiosks is None else kiosks)
+    file cannot be used. `enrolment_codes` are one-time codes a new kiosk trades for its
+    identity (mock_backend/enrolment.py), valid `enrolment_code_valid_s` unless they say;
+    kiosks enrolled before (kept in the store) are registered too."""
     store = BackendStore(db_path)
+    registry = KioskRegistry(
+        [DEMO_KIOSK] if kiosks is None else kiosks, EnrolmentBook.enrolled_kiosks(store)
+    )
     app = FastAPI(title="Village kiosk mock backend", version="2")
     app.state.store = store
     if usage_dir is None and str(db_path) == ":memory:":
@@ -584,7 +593,10 @@ def create_app(
     app.state.usage = usage
     app.state.registry = registry
     app.add_middleware(
-        GuardMiddleware, authenticate=registry.authenticate, max_body_bytes=MAX_BODY_BYTES
+        GuardMiddleware,
+        authenticate=registry.authenticate,
+        max_body_bytes=MAX_BODY_BYTES,
+        public_paths=frozenset({ENROLMENTS_PATH}),
     )
 
     @app.exception_handler(RequestValidationError)
@@ -838,6 +850,14 @@ def create_app(
         app,
         None if verifier is None else verifier.book(store),
         kiosk=Kiosk,
+        errors=errors,
+        error_answer=_error,
+        api_error=ApiError,
+    )
+
+    add_enrolment_routes(
+        app,
+        EnrolmentBook(store, registry, enrolment_codes, enrolment_code_valid_s),
         errors=errors,
         error_answer=_error,
         api_error=ApiError,

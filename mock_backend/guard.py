@@ -34,10 +34,12 @@ class GuardMiddleware:
         app: ASGIApp,
         authenticate: Callable[[str | None], KioskRegistration | None],
         max_body_bytes: int,
+        public_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.authenticate = authenticate
         self.max_body_bytes = max_body_bytes
+        self.public_paths = public_paths  # /api/v1 paths that need no token (enrolment)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,7 +50,8 @@ class GuardMiddleware:
         # connection open would have the server read (and drop) all of it.
         body_pending = "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
         path: str = scope["path"]
-        if path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/"):
+        needs_token = path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/")
+        if needs_token and path not in self.public_paths:
             authorization = headers.get("authorization")
             if authorization is None or self.authenticate(authorization) is None:
                 await _respond(

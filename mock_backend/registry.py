@@ -1,10 +1,17 @@
 """Which kiosks may talk to the backend: one bearer token and one tracking-number space
-(the 4-digit kiosk number every tracking number starts with) per kiosk."""
+(the 4-digit kiosk number every tracking number starts with) per kiosk.
+
+Kiosks come from the command line (`--kiosk ID:NUMBER:TOKEN`) or enrol themselves with a
+one-time code (mock_backend/enrolment.py); tokens are looked up by their SHA-256, so an
+enrolled kiosk's token is never stored, only its digest.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -20,11 +27,17 @@ class InvalidKioskSpec(ValueError, argparse.ArgumentTypeError):
     `type=parse_kiosk_spec`, prints this message instead of a generic "invalid value"."""
 
 
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class KioskRegistration:
     kiosk_id: str
     kiosk_number: str
-    token: str = field(repr=False)  # a secret: kept out of reprs, logs and tracebacks
+    # A secret: kept out of reprs, logs and tracebacks. None for a kiosk that enrolled
+    # itself: the backend keeps only its token's digest.
+    token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.kiosk_id, str) or not re.fullmatch(KIOSK_ID_PATTERN, self.kiosk_id):
@@ -37,6 +50,8 @@ class KioskRegistration:
         if number == "0000":
             raise InvalidKioskSpec("kiosk number 0000 is reserved; use 0001-9999")
         token = self.token
+        if token is None:
+            return
         if not isinstance(token, str) or len(token) < MIN_TOKEN_LENGTH:
             length = len(token) if isinstance(token, str) else 0
             raise InvalidKioskSpec(
@@ -65,40 +80,62 @@ def parse_kiosk_spec(text: str) -> KioskRegistration:
 
 
 class KioskRegistry:
-    """The registered kiosks, looked up by bearer token."""
+    """The registered kiosks, looked up by bearer token. Kiosks given at start need their
+    token; `add` takes an enrolled kiosk by its token's digest, at start or while serving."""
 
-    def __init__(self, kiosks: Iterable[KioskRegistration]) -> None:
-        self._by_token: dict[str, KioskRegistration] = {}
-        by_id: dict[str, KioskRegistration] = {}
-        by_number: dict[str, KioskRegistration] = {}
+    def __init__(
+        self,
+        kiosks: Iterable[KioskRegistration],
+        enrolled: Iterable[tuple[KioskRegistration, str]] = (),
+    ) -> None:
+        self._by_digest: dict[str, KioskRegistration] = {}
+        self._by_id: dict[str, KioskRegistration] = {}
+        self._by_number: dict[str, KioskRegistration] = {}
+        self._lock = threading.Lock()
         for kiosk in kiosks:
             if not isinstance(kiosk, KioskRegistration):
                 raise TypeError(f"expected a KioskRegistration, got {type(kiosk).__name__}")
-            if kiosk.kiosk_id in by_id:
+            if kiosk.token is None:
+                raise ValueError(f"kiosk {kiosk.kiosk_id} is given without a token")
+            self.add(kiosk, token_digest(kiosk.token))
+        for kiosk, digest in enrolled:
+            self.add(kiosk, digest)
+        if not self._by_digest:
+            raise ValueError("at least one kiosk must be registered")
+
+    def add(self, kiosk: KioskRegistration, digest: str) -> None:
+        """Register `kiosk`, whose token has the SHA-256 `digest`. ValueError when its id,
+        number or token is another kiosk's."""
+        with self._lock:
+            if kiosk.kiosk_id in self._by_id:
                 raise ValueError(f"kiosk id {kiosk.kiosk_id} is registered twice")
-            if kiosk.kiosk_number in by_number:
-                other = by_number[kiosk.kiosk_number].kiosk_id
+            if kiosk.kiosk_number in self._by_number:
+                other = self._by_number[kiosk.kiosk_number].kiosk_id
                 raise ValueError(
                     f"kiosk number {kiosk.kiosk_number} is given to both {other} and"
                     f" {kiosk.kiosk_id}: their tracking numbers would collide"
                 )
-            if kiosk.token in self._by_token:
-                other = self._by_token[kiosk.token].kiosk_id
+            if digest in self._by_digest:
+                other = self._by_digest[digest].kiosk_id
                 raise ValueError(f"kiosks {other} and {kiosk.kiosk_id} share a token")
-            by_id[kiosk.kiosk_id] = by_number[kiosk.kiosk_number] = kiosk
-            self._by_token[kiosk.token] = kiosk
-        if not self._by_token:
-            raise ValueError("at least one kiosk must be registered")
+            self._by_id[kiosk.kiosk_id] = self._by_number[kiosk.kiosk_number] = kiosk
+            self._by_digest[digest] = kiosk
 
     def __iter__(self) -> Iterator[KioskRegistration]:
-        return iter(self._by_token.values())
+        with self._lock:
+            return iter(list(self._by_digest.values()))
 
     def __len__(self) -> int:
-        return len(self._by_token)
+        return len(self._by_digest)
+
+    def taken(self) -> tuple[set[str], set[str]]:
+        """(kiosk ids, kiosk numbers) registered now."""
+        with self._lock:
+            return set(self._by_id), set(self._by_number)
 
     def authenticate(self, authorization: str | None) -> KioskRegistration | None:
         """The kiosk an `Authorization` header value names, or None."""
         scheme, _, token = (authorization or "").strip().partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return self._by_token.get(token.strip())
+        return self._by_digest.get(token_digest(token.strip()))

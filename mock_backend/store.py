@@ -1,7 +1,8 @@
 """The backend's SQLite store: submissions (one row per idempotency key), training
-submissions (the same, in a table of their own), usage events, and the sequence numbers
+submissions (the same, in a table of their own), usage events, the sequence numbers
 of the status lists issued (the statuses themselves are HMACs held in memory,
-mock_backend/status_list.py)."""
+mock_backend/status_list.py), and enrolment: one-time codes and the kiosks that used
+them (codes and tokens by SHA-256 only; mock_backend/enrolment.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,18 @@ CREATE TABLE IF NOT EXISTS status_lists (
     sequence INTEGER PRIMARY KEY,
     etag TEXT NOT NULL,
     issued_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code_digest TEXT PRIMARY KEY,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    kiosk_id TEXT
+);
+CREATE TABLE IF NOT EXISTS enrolled_kiosks (
+    kiosk_id TEXT PRIMARY KEY,
+    kiosk_number TEXT NOT NULL UNIQUE,
+    token_digest TEXT NOT NULL UNIQUE,
+    enrolled_at TEXT NOT NULL
 );
 """
 )
@@ -275,3 +289,77 @@ class BackendStore:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._lock:
             self._conn.execute("INSERT INTO status_lists VALUES (?, ?, ?)", [sequence, etag, now])
+
+    # -- enrolment (mock_backend/enrolment.py) ---------------------------------------------
+
+    def offer_enrolment_codes(self, codes: list[tuple[str, str]]) -> None:
+        """(code digest, expires at) pairs. A code seen before keeps its first expiry and
+        its use: restarting the backend with the same codes renews nothing."""
+        with self._lock:
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO enrolment_codes (code_digest, expires_at) VALUES (?, ?)",
+                codes,
+            )
+
+    def redeem_enrolment_code(
+        self,
+        code_digest: str,
+        now: str,
+        token_digest: str,
+        pick: Callable[[set[str]], tuple[str, str]],
+    ) -> tuple[str, str, str]:
+        """("enrolled", kiosk id, number), or ("unknown" | "used" | "expired", "", "").
+        `pick` chooses the id and number given every number already used by an enrolled
+        kiosk or a stored submission; it may raise, which changes nothing. One
+        transaction: a code enrols one kiosk, however many ask at once."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                outcome = self._redeem(code_digest, now, token_digest, pick)
+                self._conn.execute("COMMIT" if outcome[0] == "enrolled" else "ROLLBACK")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            return outcome
+
+    def _redeem(
+        self,
+        code_digest: str,
+        now: str,
+        token_digest: str,
+        pick: Callable[[set[str]], tuple[str, str]],
+    ) -> tuple[str, str, str]:
+        row = self._conn.execute(
+            "SELECT expires_at, used_at FROM enrolment_codes WHERE code_digest = ?",
+            [code_digest],
+        ).fetchone()
+        if row is None:
+            return "unknown", "", ""
+        if row[1] is not None:
+            return "used", "", ""
+        if row[0] <= now:
+            return "expired", "", ""
+        used = {
+            number
+            for (number,) in self._conn.execute(
+                "SELECT kiosk_number FROM enrolled_kiosks UNION "
+                f"SELECT DISTINCT substr(tracking_number, 1, 4) FROM {REAL} UNION "
+                f"SELECT DISTINCT substr(tracking_number, 1, 4) FROM {TRAINING}"
+            )
+        }
+        kiosk_id, number = pick(used)
+        self._conn.execute(
+            "INSERT INTO enrolled_kiosks VALUES (?, ?, ?, ?)", [kiosk_id, number, token_digest, now]
+        )
+        self._conn.execute(
+            "UPDATE enrolment_codes SET used_at = ?, kiosk_id = ? WHERE code_digest = ?",
+            [now, kiosk_id, code_digest],
+        )
+        return "enrolled", kiosk_id, number
+
+    def enrolled_kiosks(self) -> list[tuple[str, str, str]]:
+        """(kiosk id, number, token digest) of every kiosk that enrolled itself."""
+        with self._lock:
+            return self._conn.execute(
+                "SELECT kiosk_id, kiosk_number, token_digest FROM enrolled_kiosks"
+            ).fetchall()

@@ -300,7 +300,7 @@ class KioskWindow(QMainWindow):
             return  # the card left while saving: stored all the same, the screen moved on
         self.step.wipe()
         if isinstance(outcome, ReceiptOutcome):
-            self.receipt.render(outcome.receipt, self.language)
+            self.receipt.render(outcome.receipt, self.language, self.core.printing.available)
             self.show_screen(self.receipt)
             self.villager.refresh_receipt_state()
         else:

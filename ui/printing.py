@@ -1,6 +1,8 @@
-"""Printing the receipt (QtPrintSupport; runs on the background worker, as QPainter on a
-QPrinter may): to the configured printer queue, or to a PDF
-in the data directory when the terminal has no printer.
+"""Printing the receipt from the receipt screen: one print per tap, on the background
+worker, through `core.printing` (kiosk/receipt_printing.py), which picks the printer.
+Thermal ESC/POS printers are driven by the core; CUPS queues (an office's A4 printer) and
+PDF files are drawn here with QPrinter (QtPrintSupport), handed to the core as
+`print_page`.
 
 The receipt carries no personal data: service, tracking number, date, what happens next,
 and the QR code for the status page.
@@ -9,26 +11,30 @@ and the QR code for the status page.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from drivers.printer.errors import PrinterError
+from kiosk import messages
+from kiosk.qr_code import qr_matrix
+from kiosk.receipt_printing import PageTarget, ReceiptPrinter
 from kiosk.submission import Receipt
 from kiosk.text import Text
 from ui.background import run_in_background
 from ui.theme import FONT_FAMILIES
-from ui.widgets import paint_qr, qr_matrix
+from ui.widgets import paint_qr
 
 log = logging.getLogger(__name__)
 
 RECEIPT_WIDTH_MM = 80  # a common thermal receipt roll; A4 printers print it top-left
 
 
-def print_receipt(receipt: Receipt, printer_name: str = "", pdf_dir: Path | None = None) -> str:
-    """Print; returns where it went (printer name or PDF path). Raises OSError when
-    neither a printer nor the PDF directory is usable."""
+def print_page(receipt: Receipt, target: PageTarget) -> str:
+    """Print on a page printer; returns where it went (printer name or PDF path). Raises
+    OSError when neither a printer nor the PDF directory is usable."""
+    printer_name, pdf_dir = target.printer_name, target.pdf_dir
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     names = QPrinterInfo.availablePrinterNames()
     if printer_name and printer_name in names:
@@ -55,7 +61,8 @@ def print_receipt(receipt: Receipt, printer_name: str = "", pdf_dir: Path | None
     )
     painter = QPainter()
     if not painter.begin(printer):
-        raise OSError(f"cannot print to {destination}")
+        # Not the destination: a PDF's name holds the tracking number (staff alerts, logs).
+        raise OSError(f"QPrinter cannot start on {printer_name or 'the PDF file'}")
     try:
         _paint(painter, printer, receipt)
     finally:
@@ -95,27 +102,26 @@ def _paint(painter: QPainter, printer: QPrinter, receipt: Receipt) -> None:
     text("扫码查询办理进度 Scan to follow progress", 8)
 
 
-def print_in_background(screen, target: tuple[str, Path | None], language: str, parent) -> None:
-    """打印回执 on the receipt screen: one print per tap, the outcome on the screen."""
+def print_in_background(screen, printing: ReceiptPrinter, language: str, parent) -> None:
+    """打印回执 on the receipt screen: one print per tap, the outcome on the screen. A
+    printer that cannot print leaves the receipt where it is, says why in a line under
+    it, and offers the button again (staff were alerted by the core)."""
     receipt = screen.receipt
     if receipt is None:
         return
-    printer_name, pdf_dir = target
     screen.print_button.setEnabled(False)  # one print per tap, even a slow one
+    screen.show_print_problem(None, language)
 
-    def printed(where: str) -> None:
-        log.info("receipt printed to %s", where)
+    def printed(_mode: str) -> None:
         if screen.receipt is receipt:
             screen.show_print_result(Text("✔ 已打印", "✔ Printed"), language)
 
     def failed(error: Exception) -> None:
-        log.error("receipt not printed", exc_info=error)
+        if not isinstance(error, PrinterError):
+            log.error("receipt not printed", exc_info=error)  # a bug: the core maps the rest
         if screen.receipt is receipt:
-            screen.show_print_result(
-                Text("打印机不可用,请拍照或扫码保存", "No printer: scan the code instead"),
-                language,
-            )
+            kind = error.kind if isinstance(error, PrinterError) else "printer_offline"
+            villager, _ = messages.printer_problem(kind)
+            screen.show_print_problem(villager, language)
 
-    run_in_background(
-        lambda: print_receipt(receipt, printer_name, pdf_dir), printed, failed, parent
-    )
+    run_in_background(lambda: printing.print(receipt, print_page), printed, failed, parent)

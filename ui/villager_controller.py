@@ -157,9 +157,7 @@ class VillagerController(QObject):
             self.window.show_message(T_SUBMIT_FAILED, type(error).__name__, returns_home=True)
 
     def _print_receipt(self) -> None:
-        print_in_background(
-            self.window.receipt, self.core.print_target(), self.window.language, self
-        )
+        print_in_background(self.window.receipt, self.core.printing, self.window.language, self)
 
     def rate(self, level: int, reasons: list) -> None:
         chosen = list(reasons)

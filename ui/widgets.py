@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.qr_code import qr_matrix
 from ui import physical
 from ui.theme import Theme
 
@@ -245,13 +245,6 @@ class Keypad(QWidget):
     def _delete(self) -> None:
         self._digits = self._digits[:-1]
         self.changed.emit(self._digits)
-
-
-def qr_matrix(data: str, border: int = 4) -> list[list[bool]]:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
-    code.add_data(data)
-    code.make(fit=True)
-    return code.get_matrix()
 
 
 def paint_qr(painter: QPainter, matrix: list[list[bool]], x: float, y: float, side: float) -> None:

@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers.backend import DEV_TOKEN
+import pytest
+
+from tests.helpers.backend import DEV_TOKEN, BackendProcess
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
@@ -47,7 +49,13 @@ schemathesis.openapi.format(
     ),
 )
 schemathesis.openapi.format("kiosk-id", st.sampled_from(["kiosk-0001", "kiosk-0001", "kiosk-0002"]))
+schemathesis.openapi.format(
+    "enrolment-code", st.sampled_from(ENROLMENT_CODES + ["never-given-0000"])
+)
 """
+
+# A new kiosk's one-time codes: each enrols once (201), then answers 409; an unknown one 403.
+ENROLMENT_CODES = [f"contract-code-{n:04d}" for n in range(40)]
 
 SCHEMATHESIS_ARGS = [
     "--checks",
@@ -66,9 +74,18 @@ SCHEMATHESIS_ARGS = [
 ]
 
 
+@pytest.fixture
+def backend(tmp_path):
+    codes = [arg for code in ENROLMENT_CODES for arg in ("--enrol-code", code)]
+    server = BackendProcess(tmp_path / "backend.db", None, *codes)
+    server.start()
+    yield server
+    server.stop()
+
+
 def test_backend_keeps_its_openapi_contract_under_generated_requests(backend, tmp_path):
     hooks = tmp_path / "kiosk_formats.py"
-    hooks.write_text(HOOKS, encoding="utf-8")
+    hooks.write_text(f"ENROLMENT_CODES = {ENROLMENT_CODES!r}\n" + HOOKS, encoding="utf-8")
     started = time.monotonic()
     result = subprocess.run(
         [

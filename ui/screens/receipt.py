@@ -43,6 +43,9 @@ class ReceiptScreen(Screen):
         self.next_steps = label("", name="nextSteps")
         self.sync_state = label("", "success", name="syncState")
         self.take_card = label("", "title")
+        # Why 打印回执 did not print; hidden otherwise, so it takes no room from the rest.
+        self.print_note = label("", name="printNote")
+        self.print_note.hide()
         buttons = QHBoxLayout()
         physical.spacing(buttons, theme)
         self.print_button = big_button("", "receipt_print")
@@ -60,6 +63,7 @@ class ReceiptScreen(Screen):
             self.next_steps,
             self.sync_state,
             self.take_card,
+            self.print_note,
         )
         for widget in self._lines:
             text_column.addWidget(widget)
@@ -77,7 +81,8 @@ class ReceiptScreen(Screen):
         layout.addLayout(qr_column)
         self.receipt: Receipt | None = None
 
-    def render(self, receipt: Receipt, language: str) -> None:
+    def render(self, receipt: Receipt, language: str, printable: bool = True) -> None:
+        """`printable`: this kiosk has a printer (core.printing.available)."""
         self.receipt = receipt
         heading = Text("✔ 已提交", "✔ Submitted")
         if receipt.training:  # kiosk simulate --training: never mistaken for a real one
@@ -90,6 +95,8 @@ class ReceiptScreen(Screen):
         self.take_card.setText(take_card(language))
         self.print_button.setText(Text("打印回执", "Print receipt")(language))
         self.print_button.setEnabled(True)
+        self.print_button.setVisible(printable)
+        self.show_print_problem(None, language)
         self.done_button.setText(T_DONE(language))
         self.qr.set_data(receipt.status_url)
         self.qr_caption.setText(
@@ -120,8 +127,21 @@ class ReceiptScreen(Screen):
         self.print_button.setEnabled(False)
         self.print_button.setText(message(language))
 
+    def show_print_problem(self, message: Text | None, language: str) -> None:
+        """Why the receipt did not print, under it (None: clear); the button offers to
+        try again once staff have fixed the printer."""
+        if message is None:
+            self.print_note.clear()
+            self.print_note.hide()
+            return
+        self.print_note.setText(message(language))
+        self.print_note.show()
+        self.print_button.setText(Text("再次打印", "Print again")(language))
+        self.print_button.setEnabled(True)
+
     def wipe(self) -> None:
         self.receipt = None
         for widget in (*self._lines, self.qr_caption):
             widget.clear()
+        self.print_note.hide()
         self.qr.clear()

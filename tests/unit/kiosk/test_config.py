@@ -307,3 +307,35 @@ def test_docs_configuration_md_is_generated_from_the_declarations():
     assert docs.resolve() == DOCS_PATH  # where --write-docs writes
     current = docs.read_text(encoding="utf-8") if docs.exists() else ""
     assert current == text, f"docs/configuration.md is out of date: run {REGENERATE_DOCS}"
+
+
+def test_receipt_printer_settings_are_checked_and_named(tmp_path):
+    (tmp_path / "kiosk.toml").write_text(
+        'receipt_printer = "escpos"\nescpos_url = "tcp://printer:99999"\npaper_width_mm = 57\n',
+        encoding="utf-8",
+    )
+    config = KioskConfig.load(tmp_path)
+    shown = "\n".join(str(problem) for problem in config.problems)
+    assert 'escpos_url = "tcp://printer:99999": expected tcp://HOST[:PORT]' in shown
+    assert "paper_width_mm = 57: expected one of 58, 80" in shown
+    # A thermal printer with no address: said, and the kiosk prints as it would unset.
+    assert 'receipt_printer = "escpos": expected escpos_url set as well' in shown
+    assert (config.receipt_mode, config.paper_width_mm) == ("pdf", 80)
+    with pytest.raises(ValueError, match="escpos_url set as well"):
+        KioskConfig(tmp_path, receipt_printer="escpos")
+
+
+@pytest.mark.parametrize(
+    ("settings", "mode", "pdf"),
+    [
+        ({}, "pdf", True),
+        ({"printer_name": "office-a4"}, "cups", False),
+        ({"receipt_printer": "cups"}, "cups", False),
+        ({"receipt_printer": "escpos", "escpos_url": "/dev/usb/lp0"}, "escpos", False),
+        ({"receipt_printer": "none", "printer_name": "office-a4"}, "none", False),
+    ],
+)
+def test_where_receipts_print(tmp_path, settings, mode, pdf):
+    config = KioskConfig(tmp_path, **settings)
+    assert config.receipt_mode == mode
+    assert config.receipt_pdf_dir == (tmp_path / "receipts" if pdf else None)

@@ -2,17 +2,21 @@
 schema, and the answers the app really gives are those (checked here in process; the
 e2e contract test runs schemathesis against a real server)."""
 
+import datetime as dt
 import json
 
 import pytest
 
 from mock_backend import MAX_BODY_BYTES, create_app
+from mock_backend.enrolment import EnrolmentCode
+from mock_backend.registry import KioskRegistration
 from mock_backend.status_list import VerifierSetup, load_lookup_key, load_signing_key
 from mock_backend.tracking import make_tracking_number as number
 from tests.unit.mock_backend.asgi import AUTH, request, submission, usage_event
 
 jsonschema_rs = pytest.importorskip("jsonschema_rs")  # comes with schemathesis
 
+PUBLIC_API = {"/api/v1/enrolments"}  # the one-time code is the credential
 EXPECTED = {
     "healthz": {200, 413},
     "create_submission": {200, 201, 400, 401, 403, 409, 413, 422},
@@ -25,6 +29,7 @@ EXPECTED = {
     "post_verification": {200, 400, 401, 404, 413, 422},
     "get_status_list": {200, 304, 401, 404, 413},
     "tracking_page": {200, 404, 413},
+    "enrol_kiosk": {201, 400, 403, 409, 410, 413, 422, 503},
 }
 
 
@@ -64,8 +69,9 @@ def test_every_answer_with_a_body_has_a_schema_and_a_304_has_none(spec):
 def test_api_operations_declare_the_bearer_scheme(spec):
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     for path, _, operation in operations(spec):
-        assert bool(operation.get("security")) == path.startswith("/api/v1/"), path
-        if path.startswith("/api/v1/"):
+        needs_token = path.startswith("/api/v1/") and path not in PUBLIC_API
+        assert bool(operation.get("security")) == needs_token, path
+        if needs_token:
             assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
 
 
@@ -114,7 +120,7 @@ def answers_to_check(spec, tmp_path):
         op, url, verb = operation["operationId"], SAMPLE_PATHS.get(path, path), method.upper()
         # The shared answers, from the guard and the body parser.
         yield op, 413, request(app, verb, url, headers={**AUTH, **too_long})
-        if path.startswith("/api/v1/"):
+        if path.startswith("/api/v1/") and path not in PUBLIC_API:
             yield op, 401, request(app, verb, url)
         if verb == "POST":
             headers = {**AUTH, "Content-Type": "application/json"}
@@ -182,6 +188,25 @@ def answers_to_check(spec, tmp_path):
     yield "get_status_list", 404, request(app, "GET", "/api/v1/status-list", headers=AUTH)
     yield "tracking_page", 200, request(app, "GET", SAMPLE_PATHS["/track/{tracking_number}"])
     yield "tracking_page", 404, request(app, "GET", "/track/nothing")
+    yield from enrolment_answers()
+
+
+def enrolment_answers():
+    past = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    codes = [EnrolmentCode("code-0001-fresh"), EnrolmentCode("code-0002-stale", past)]
+    app = create_app(enrolment_codes=codes)
+    enrol = "/api/v1/enrolments"
+    fresh, stale = {"code": "code-0001-fresh"}, {"code": "code-0002-stale"}
+    yield "enrol_kiosk", 201, request(app, "POST", enrol, json_body=fresh)
+    yield "enrol_kiosk", 409, request(app, "POST", enrol, json_body=fresh)
+    yield "enrol_kiosk", 410, request(app, "POST", enrol, json_body=stale)
+    yield "enrol_kiosk", 403, request(app, "POST", enrol, json_body={"code": "code-0003-never"})
+    every_number = [
+        KioskRegistration(f"kiosk-{n:04d}", f"{n:04d}", f"token-of-kiosk-{n:04d}")
+        for n in range(1, 10_000)
+    ]
+    full = create_app(kiosks=every_number, enrolment_codes=[EnrolmentCode("code-0004-full")])
+    yield "enrol_kiosk", 503, request(full, "POST", enrol, json_body={"code": "code-0004-full"})
 
 
 def test_every_documented_answer_is_given_and_matches_its_schema(spec, tmp_path):

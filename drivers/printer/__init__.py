@@ -1,0 +1,34 @@
+"""The receipt printer: 58 and 80 mm thermal printers speaking ESC/POS over the network
+(port 9100), USB (/dev/usb/lp*) or a serial line, through python-escpos.
+
+- address: `escpos_url` parsed (`tcp://HOST[:PORT]`, `/dev/usb/lp0`, `serial:/dev/...`)
+- status:  DLE EOT real-time status (paper, cover, offline)
+- errors:  `PrinterError` kinds (paper_out, cover_open, printer_offline,
+           printer_unavailable), each with its fix
+- escpos_printer: `EscposPrinter`, one conversation per job
+
+Imports nothing else of ours and never Qt; python-escpos is imported on first use.
+"""
+
+from drivers.printer.address import PrinterAddress, parse_printer_url
+from drivers.printer.errors import (
+    CoverOpen,
+    PaperOut,
+    PrinterError,
+    PrinterOffline,
+    PrinterUnavailable,
+)
+from drivers.printer.escpos_printer import EscposPrinter
+from drivers.printer.status import PrinterStatus
+
+__all__ = [
+    "CoverOpen",
+    "EscposPrinter",
+    "PaperOut",
+    "PrinterAddress",
+    "PrinterError",
+    "PrinterOffline",
+    "PrinterStatus",
+    "PrinterUnavailable",
+    "parse_printer_url",
+]
