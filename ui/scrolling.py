@@ -43,7 +43,7 @@ class ScrollingPage(QScrollArea):
         self.cue.hide()
         self.verticalScrollBar().valueChanged.connect(self._caption_cue)
         self._owner = owner
-        self._slack_px = theme.px(1)
+        self._slack_px = theme.px(3)
         outer = QVBoxLayout(owner)
         outer.setContentsMargins(0, 0, 0, 0)
         physical.spacing(outer, theme)  # the cue apart from the controls scrolling by
@@ -101,7 +101,7 @@ class ScrollingPage(QScrollArea):
         if layout is None:
             return
         # A few pixels kept back: grid layouts round each row (the staff's counts came
-        # out 2 px short of their text at exactly the height asked for).
+        # out 2 px a row short of their text at exactly the height asked for).
         width, room = self._owner.width(), self._owner.height() - self._slack_px
         needed = max(
             layout.totalHeightForWidth(width)

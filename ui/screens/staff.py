@@ -177,6 +177,7 @@ class StaffScreen(QWidget):
         for name, button in self.tab_buttons.items():
             button.setChecked(name == key)
         self.sections.setCurrentWidget(self.section_widgets[key])
+        self.scroller.reset(self._language)  # another section: another height, from its top
 
     @property
     def unlocked(self) -> bool:
