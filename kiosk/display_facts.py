@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,8 +45,11 @@ class DisplayDesk:
 
 
 def write_display_facts(data_dir: Path, facts: dict) -> None:
-    try:
-        (data_dir / DISPLAY_FILE).write_text(json.dumps(facts), encoding="utf-8")
+    path = data_dir / DISPLAY_FILE
+    partial = path.with_suffix(".json.partial")
+    try:  # whole or not at all: `kiosk doctor` may read it at any moment
+        partial.write_text(json.dumps(facts), encoding="utf-8")
+        os.replace(partial, path)
     except OSError as error:  # a full disk must not stop the screen from fitting
         log.warning("could not write %s: %s", DISPLAY_FILE, error)
 

@@ -143,6 +143,7 @@ class Store:
         # pool) gets a fresh thread state, and so fresh locals, on every call into Python;
         # a connection per call leaked ~400 KB a villager session (benchmarks/ui.py).
         self._by_thread: dict[int, sqlite3.Connection] = {}
+        self._native_ids: dict[int, int] = {}  # thread ident -> the kernel's thread id
         self._connections_lock = threading.Lock()
         self._closed = False
         # Writers of this process queue here rather than in SQLite's busy handler, which
@@ -168,11 +169,21 @@ class Store:
             with self._connections_lock:
                 self._close_connections_of_ended_threads()
                 self._by_thread[ident] = conn
+                self._native_ids[ident] = threading.get_native_id()
         return conn
 
     def _close_connections_of_ended_threads(self) -> None:
         alive = {thread.ident for thread in threading.enumerate()}
+        # Qt's worker thread is not Python's: its Python thread state (and the dummy
+        # Thread that registered it) may be dropped between operations while the thread
+        # lives on. The kernel knows: /proc/self/task lists the threads still running.
+        alive |= {
+            ident
+            for ident, native in self._native_ids.items()
+            if os.path.exists(f"/proc/self/task/{native}")
+        }
         for ident in [i for i in self._by_thread if i not in alive]:
+            self._native_ids.pop(ident, None)
             with contextlib.suppress(sqlite3.Error):
                 self._by_thread.pop(ident).close()
 

@@ -7,6 +7,7 @@ failure)`. Work runs on a one-worker pool, so disk writes never race each other.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,15 @@ class _Operation(QRunnable):
 
     def run(self) -> None:
         try:
+            self._run()
+        finally:
+            with _idle:
+                global _pending
+                _pending -= 1
+                _idle.notify_all()
+
+    def _run(self) -> None:
+        try:
             result = self._op()
         except Exception as error:  # handed to the GUI thread, which decides what to show
             # With its traceback: "background operation failed: OSError" helped nobody.
@@ -52,6 +62,10 @@ class _Operation(QRunnable):
 
 
 _live_relays: set[_Relay] = set()
+# Operations queued or running. Waiting on this, not on QThreadPool.waitForDone: that
+# one also ends the pool's thread, so every wait cost a new thread and store connection.
+_pending = 0
+_idle = threading.Condition()
 _unhandled: list[tuple[QObject, Callable[[Exception], None]]] = []
 
 
@@ -86,9 +100,14 @@ def run_in_background(
 
     relay.succeeded.connect(lambda result: done(success, result))
     relay.failed.connect(lambda error: done(failure, error))
+    global _pending
+    with _idle:
+        _pending += 1
     _worker_pool().start(_Operation(op, relay))
 
 
 def wait_for_background_work(timeout_ms: int = 5000) -> bool:
-    """For shutdown and tests: wait until queued operations have run."""
-    return _worker_pool().waitForDone(timeout_ms)
+    """For shutdown and tests: wait until queued operations have run (the worker thread
+    stays, with its store connection)."""
+    with _idle:
+        return _idle.wait_for(lambda: _pending == 0, timeout_ms / 1000)

@@ -3,7 +3,6 @@ showFullScreen(). The real `kiosk run --fullscreen` on a virtual X display (Xvfb
 the whole screen itself, at 1366x768 and on a portrait 1080x1920, read from the X server
 (xwininfo), not from the window's own report."""
 
-import json
 import os
 import re
 import signal
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.display_facts import read_display_facts
 from tests.helpers.waiting import wait_for
 
 WINDOW_TITLE = "村级政务服务自助终端"
@@ -78,7 +78,9 @@ def test_kiosk_run_fullscreen_takes_the_whole_screen_without_a_window_manager(
             30,
             f"the kiosk window to cover the {width}x{height} screen",
         )
-        facts = json.loads((tmp_path / "data" / "display.json").read_text())
+        # Written off the GUI thread once the window has fitted: it may come a little later.
+        wait_for(lambda: read_display_facts(tmp_path / "data"), 10, "display.json")
+        facts = read_display_facts(tmp_path / "data")
         assert (facts["width_px"], facts["height_px"]) == (width, height)
         assert facts["source"] in ("screen (EDID)", "default")  # Xvfb reports 96 DPI
         # Stopped at once (systemd's stop), even this early after start.
