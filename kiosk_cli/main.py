@@ -14,6 +14,7 @@ from kiosk_cli import (
     doctor,
     keys,
     logs,
+    migrate,
     queue,
     run,
     services,
@@ -31,6 +32,7 @@ REGISTER = (
     backend.register,
     queue.register,
     doctor.register,
+    migrate.register,
     services.register,
     staff.register,
     simulate.register,
@@ -41,7 +43,10 @@ REGISTER = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk.version import DISTRIBUTION, kiosk_version
+
     parser = argparse.ArgumentParser(prog="kiosk", description="Village service kiosk")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {kiosk_version()}")
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="where the store, key and config live"
     )
