@@ -127,6 +127,8 @@ def test_pcscd_runs_without_auto_exit_and_the_kiosk_never_sleeps(tree):
 def test_the_command_and_the_bundled_environment(tree):
     assert (tree / "usr/bin/kiosk").readlink() == Path("/opt/village-kiosk/bin/kiosk")
     assert (tree / "opt/village-kiosk/bin/python3").readlink() == Path("/usr/bin/python3")
+    command = (tree / "opt/village-kiosk/bin/kiosk").read_text()
+    assert command.count('/python" -I -X faulthandler -m kiosk_cli "$@"') == 2  # root or not
     assert "home = /usr/bin" in (tree / "opt/village-kiosk/pyvenv.cfg").read_text()
     site = tree / "opt/village-kiosk/lib/python3.11/site-packages"
     assert (site / "kiosk_cli" / "__main__.py").is_file()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import VERSION
+from tests.packaging.conftest import REPO, VERSION
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ def kiosk(
     }
     return subprocess.run(
         [str(unpacked / "opt/village-kiosk/bin/kiosk"), *args],
+        cwd=home,
         env=environment,
         capture_output=True,
         text=True,
@@ -41,9 +42,13 @@ def kiosk(
 
 
 def test_the_bundled_python_runs_the_unpacked_code(unpacked, tmp_path):
+    """From this checkout's directory, as the kiosk command runs it (-I): the checkout's
+    kiosk/ must not be the one imported."""
     python = unpacked / "opt/village-kiosk/bin/python"
+    script = "import kiosk, PySide6, sys; print(kiosk.__file__, sys.prefix)"
     result = subprocess.run(
-        [str(python), "-c", "import kiosk, PySide6, sys; print(kiosk.__file__, sys.prefix)"],
+        [str(python), "-I", "-c", script],
+        cwd=REPO,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
@@ -63,7 +68,13 @@ def test_doctor_json(unpacked, tmp_path):
     checks = {check["name"]: check for check in json.loads(result.stdout)}
     # Not enrolled and no backend here, so doctor says no (exit 1), with each check named.
     assert result.returncode == 1, result.stderr
-    assert {"configuration", "enrolment", "store", "Chinese fonts", "voices"} <= checks.keys()
+    assert {
+        "configuration",
+        "enrolment",
+        "store",
+        "Chinese fonts",
+        "voices (cmn, yue)",
+    } <= checks.keys()
     assert checks["configuration"]["ok"] and checks["Chinese fonts"]["ok"]
     assert not checks["enrolment"]["ok"]
 
