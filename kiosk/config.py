@@ -2,7 +2,8 @@
 
 `KioskConfig` is this kiosk's settings, immutable: the declarations of
 kiosk/config_declarations.py (each a `ConfigVar`, kiosk/config_vars.py) with their values.
-`KioskConfig.load` reads `<data_dir>/kiosk.toml` (kiosk/config_file.py): a wrong value or an
+`KioskConfig.load` reads `<data_dir>/kiosk.toml`, or the file `KIOSK_CONFIG` names
+(kiosk/config_file.py): a wrong value or an
 unknown key is a `ConfigProblem` (logged, and that setting runs on its default), an
 unreadable file is one problem and every default. The kiosk's identity has no default: a
 kiosk whose kiosk.toml does not name it is not enrolled, rather than silently posing as
@@ -46,6 +47,14 @@ def default_data_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "village-kiosk"
+
+
+def config_file_path(data_dir: Path) -> Path:
+    """kiosk.toml: `KIOSK_CONFIG` when set (the Debian package sets
+    /etc/village-kiosk/kiosk.toml, a conffile), else in the data directory."""
+    if env := os.environ.get("KIOSK_CONFIG"):
+        return Path(env)
+    return data_dir / CONFIG_FILE
 
 
 class KioskConfig(DeclaredSettings):
@@ -102,7 +111,7 @@ class KioskConfig(DeclaredSettings):
         """Settings from `<data_dir>/kiosk.toml` (problems logged, never raised), then
         `overrides` (checked; a bad one raises TypeError or ValueError)."""
         data_dir = Path(data_dir) if data_dir else default_data_dir()
-        values, problems = read_config_file(data_dir / CONFIG_FILE, data_dir)
+        values, problems = read_config_file(config_file_path(data_dir), data_dir)
         for problem in problems:
             log.warning("%s", problem)
         faults: dict[str, ConfigProblem] = {}
@@ -133,7 +142,7 @@ class KioskConfig(DeclaredSettings):
 
     @property
     def toml_path(self) -> Path:
-        return self.data_dir / CONFIG_FILE
+        return config_file_path(self.data_dir)
 
     @property
     def store_path(self) -> Path:

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 from typing import Protocol
+from xml.sax.saxutils import escape
 
 from kiosk.text import Text
 
@@ -33,6 +34,11 @@ RATE_LEVELS = (
     (Text("语速:慢", "Speed: slow"), 115),
 )
 DEFAULT_VOLUME, DEFAULT_RATE = 1, 0
+# A sound device idle between prompts (an HDA codec powering up, an HDMI sink locking on)
+# drops the first few hundred ms it is sent, and with them the first syllable. Without a
+# sound server to keep it open (VxSuite turned off PulseAudio's suspend-on-idle for this),
+# each utterance starts with this much silence, so the silence is what gets lost.
+LEAD_IN_MS = 300
 # 6+ digits in a row (spaces allowed, optionally ending in X) is an ID, card or phone
 # number, or a PIN: never read aloud. Tracking numbers are spoken in groups of four.
 PRIVATE_DIGITS = re.compile(r"\d[\d ]{4,}\d[\dXx]?")
@@ -95,17 +101,7 @@ class EspeakVoice:
         self.stop()
         try:
             self._process = subprocess.Popen(
-                [
-                    self.executable,
-                    "-v",
-                    ESPEAK_VOICES.get(language, "cmn"),
-                    "-s",
-                    str(rate),
-                    "-a",
-                    str(volume),
-                    "--",
-                    text,
-                ],
+                espeak_command(text, language, rate, "-a", str(volume), executable=self.executable),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -132,12 +128,22 @@ class EspeakVoice:
     def render_wav(text: str, language: str, rate: int = 160) -> bytes:
         """The audio espeak-ng makes for `text`, as WAV bytes (doctor and tests)."""
         result = subprocess.run(
-            ["espeak-ng", "-v", ESPEAK_VOICES[language], "-s", str(rate), "--stdout", "--", text],
+            espeak_command(text, language, rate, "--stdout"),
             capture_output=True,
             check=True,
             timeout=30,
         )
         return result.stdout
+
+
+def espeak_command(
+    text: str, language: str, rate: int, *options: str, executable: str = "espeak-ng"
+) -> list[str]:
+    """espeak-ng speaking `text` after LEAD_IN_MS of silence. SSML, because espeak-ng drops a
+    leading pause in plain text; it keeps a <break> that follows a lone comma."""
+    ssml = f'<speak>,<break time="{LEAD_IN_MS}ms"/>{escape(text)}</speak>'
+    voice = ESPEAK_VOICES.get(language, "cmn")
+    return [executable, "-m", "-v", voice, "-s", str(rate), *options, "--", ssml]
 
 
 def default_voice() -> Voice:

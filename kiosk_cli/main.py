@@ -15,6 +15,7 @@ from kiosk_cli import (
     enrol,
     keys,
     logs,
+    migrate,
     printer,
     queue,
     run,
@@ -35,6 +36,7 @@ REGISTER = (
     enrol.register,
     doctor.register,
     printer.register,
+    migrate.register,
     services.register,
     staff.register,
     simulate.register,
@@ -45,7 +47,10 @@ REGISTER = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk.version import DISTRIBUTION, kiosk_version
+
     parser = argparse.ArgumentParser(prog="kiosk", description="Village service kiosk")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {kiosk_version()}")
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="where the store, key and config live"
     )

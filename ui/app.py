@@ -35,7 +35,9 @@ def run_window(
     the simulated ID-card reader's control file, for the demo panel's ID-card buttons."""
     from ui.crash_guard import CrashGuard
     from ui.demo_panel import DemoCardPanel
+    from ui.freeze_drill import arm_freeze_drill
     from ui.main_window import KioskWindow
+    from ui.watchdog import ServiceWatchdog
 
     app = make_application()
     # SIGTERM/SIGINT (systemd stop, Ctrl-C) end the event loop cleanly so `kiosk run` can
@@ -47,6 +49,8 @@ def run_window(
     wakeup = QTimer()
     wakeup.timeout.connect(lambda: None)
     wakeup.start(250)
+    arm_freeze_drill()
+    watchdog = ServiceWatchdog(app)
     panel = DemoCardPanel(id_card_control=id_card_control) if demo else None
     window = KioskWindow(core, demo_panel=panel)
     CrashGuard(window)
@@ -58,6 +62,7 @@ def run_window(
     else:
         window.resize(1280, 800)
         window.show()
+    watchdog.start()  # READY=1 with the attract screen up, then heartbeats from this thread
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         log.warning("QT_QPA_PLATFORM=offscreen: the window is not visible")
     try:

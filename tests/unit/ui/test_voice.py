@@ -2,11 +2,19 @@
 
 import io
 import re
+import subprocess
 import wave
 
 import pytest
 
-from kiosk.voice import PRIVATE_DIGITS, EspeakVoice, RecordingVoice, Speaker
+from kiosk.voice import (
+    ESPEAK_VOICES,
+    LEAD_IN_MS,
+    PRIVATE_DIGITS,
+    EspeakVoice,
+    RecordingVoice,
+    Speaker,
+)
 from tests.helpers.kiosk_ui import choose_service, insert_card_event, make_window, tap
 from ui.tour import ELDER, run_tour
 
@@ -86,13 +94,51 @@ def test_errors_are_spoken_and_long_digit_runs_never_are(qtbot, tmp_path):
     assert ELDER.id_number not in voice.texts[-1] and "246810" not in voice.texts[-1]
 
 
-def audio_of(wav_bytes: bytes) -> tuple[float, int]:
-    """(seconds, peak sample) of a 16-bit WAV from espeak-ng --stdout."""
+def samples_of(wav_bytes: bytes) -> tuple[memoryview, int]:
+    """(16-bit samples, rate) of a WAV from espeak-ng --stdout. Its header is written before
+    the audio, with a frame count of "as many as come": count the samples themselves."""
     with wave.open(io.BytesIO(wav_bytes)) as wav:
         frames = wav.readframes(wav.getnframes())
-        seconds = wav.getnframes() / wav.getframerate()
-    samples = memoryview(frames).cast("h")
-    return seconds, max(abs(s) for s in samples)
+        rate = wav.getframerate()
+    return memoryview(frames).cast("h"), rate
+
+
+def audio_of(wav_bytes: bytes) -> tuple[float, int]:
+    """(seconds, peak sample) of a 16-bit WAV from espeak-ng --stdout."""
+    samples, rate = samples_of(wav_bytes)
+    return len(samples) / rate, max(abs(s) for s in samples)
+
+
+def first_sound_s(wav_bytes: bytes) -> float:
+    samples, rate = samples_of(wav_bytes)
+    return next(i for i, sample in enumerate(samples) if abs(sample) > 200) / rate
+
+
+@pytest.mark.parametrize(
+    "language, prompt",
+    [
+        ("zh", "请插入社保卡。"),
+        ("yue", "請插入社保卡,跟住螢幕提示辦理。"),
+        ("en", "Insert the card & go"),
+    ],
+)
+def test_every_prompt_starts_with_silence_so_a_waking_sound_device_loses_no_syllable(
+    language, prompt
+):
+    """Issue 16: the lead-in is in what espeak-ng plays (the same command as speak()), and
+    the words still follow it."""
+    lead_in = LEAD_IN_MS / 1000
+    # 0.9: a vowel's onset rises through the loudness threshold a little after it starts.
+    assert 0.9 * lead_in <= first_sound_s(EspeakVoice.render_wav(prompt, language)) < lead_in + 0.2
+    seconds, peak = audio_of(EspeakVoice.render_wav(prompt, language))
+    assert seconds > lead_in + 0.5 and peak > 1000
+    # The control: espeak-ng left alone starts speaking at once, which is what gets clipped.
+    plain = subprocess.run(
+        ["espeak-ng", "-v", ESPEAK_VOICES[language], "--stdout", "--", prompt],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert first_sound_s(plain) < 0.1
 
 
 @pytest.mark.parametrize(
