@@ -216,15 +216,21 @@ def test_staff_are_told_when_something_is_cut(qtbot, tmp_path):
     assert len(cut) == 1 and "attractMessage" in cut[0]
 
 
-def test_a_page_that_scrolls_has_a_cue_that_turns_it(qtbot, tmp_path):
-    """The cue is a finger-sized button: each tap moves most of a page down; at the end
-    it says so and takes the villager back to the top."""
+def keypad_step_that_scrolls(qtbot, tmp_path):
+    """The phone-number step at extra-large text on a 1024x768 panel: it scrolls."""
     core, window = make_window(qtbot, tmp_path, backend_url="http://127.0.0.1:9")
     window.apply_theme(Theme(text_size="extra_large"))
     window.fit_to(1024, 768, 85.0)
     for stop in tour(window, QApplication.instance()):
         if stop == "pension_certification-phone":
-            break
+            return window
+    raise AssertionError("the tour has no phone-number step")
+
+
+def test_a_page_that_scrolls_has_a_cue_that_turns_it(qtbot, tmp_path):
+    """The cue is a finger-sized button: each tap moves most of a page down; at the end
+    it says so and takes the villager back to the top."""
+    window = keypad_step_that_scrolls(qtbot, tmp_path)
     scroller = window.step.scroller
     bar = scroller.verticalScrollBar()
     assert scroller.scrolls and scroller.cue.isVisible() and bar.value() == 0
@@ -243,12 +249,7 @@ def test_a_page_that_scrolls_has_a_cue_that_turns_it(qtbot, tmp_path):
 
 
 def test_the_check_finds_a_control_no_scroll_position_shows_whole(qtbot, tmp_path):
-    core, window = make_window(qtbot, tmp_path, backend_url="http://127.0.0.1:9")
-    window.apply_theme(Theme(text_size="extra_large"))
-    window.fit_to(1024, 768, 85.0)
-    for stop in tour(window, QApplication.instance()):
-        if stop == "pension_certification-phone":
-            break
+    window = keypad_step_that_scrolls(qtbot, tmp_path)
     too_tall = window.step.keypad.findChild(QAbstractButton, "key_5")
     too_tall.setFixedHeight(window.height())  # taller than any viewport
     QApplication.processEvents()
