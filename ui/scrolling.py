@@ -19,6 +19,7 @@ from ui.widgets import big_button
 
 T_MORE_BELOW = Text("▼ 下面还有,点这里往下看", "▼ More below: tap here")
 T_BACK_TO_TOP = Text("▲ 回到上面", "▲ Back to the top")
+SLACK_MM = 3  # kept back from the screen's height (grid layouts round each row)
 PAGE_OVERLAP = 0.2  # of a page kept in view when turning it, so the eye finds its place
 
 
@@ -43,7 +44,6 @@ class ScrollingPage(QScrollArea):
         self.cue.hide()
         self.verticalScrollBar().valueChanged.connect(self._caption_cue)
         self._owner = owner
-        self._slack_px = theme.px(3)
         outer = QVBoxLayout(owner)
         outer.setContentsMargins(0, 0, 0, 0)
         physical.spacing(outer, theme)  # the cue apart from the controls scrolling by
@@ -102,7 +102,8 @@ class ScrollingPage(QScrollArea):
             return
         # A few pixels kept back: grid layouts round each row (the staff's counts came
         # out 2 px a row short of their text at exactly the height asked for).
-        width, room = self._owner.width(), self._owner.height() - self._slack_px
+        slack = self._owner.theme.px(SLACK_MM)  # the owner's theme: it follows a new DPI
+        width, room = self._owner.width(), self._owner.height() - slack
         needed = max(
             layout.totalHeightForWidth(width)
             if layout.hasHeightForWidth()

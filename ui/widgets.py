@@ -159,12 +159,16 @@ def label(text: str = "", style: str = "body", wrap: bool = True, name: str = ""
     the theme's text style, `name` is the objectName tests and screenshots find it by.
     Only staff-facing detail uses "staff" (smaller than the elder minimum)."""
     widget = QLabel(text)
+    _style_label(widget, style, wrap, name)
+    return widget
+
+
+def _style_label(widget: QLabel, style: str, wrap: bool, name: str) -> None:
     widget.setProperty("textStyle", style)
     if name:
         widget.setObjectName(name)
     widget.setWordWrap(wrap)
     widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-    return widget
 
 
 class NoticeLabel(QLabel):
@@ -173,10 +177,7 @@ class NoticeLabel(QLabel):
 
     def __init__(self, style: str, name: str) -> None:
         super().__init__()
-        self.setProperty("textStyle", style)
-        self.setObjectName(name)
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        _style_label(self, style, True, name)
         self.hide()
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt name)

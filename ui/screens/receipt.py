@@ -18,7 +18,7 @@ from ui.screens.base import (
     Screen,
 )
 from ui.theme import Theme
-from ui.widgets import QrCodeWidget, big_button, label
+from ui.widgets import NoticeLabel, QrCodeWidget, big_button, label
 
 QR_MM = 45  # scans from a phone held at 20-30 cm
 
@@ -44,8 +44,7 @@ class ReceiptScreen(Screen):
         self.sync_state = label("", "success", name="syncState")
         self.take_card = label("", "title")
         # Why 打印回执 did not print; hidden otherwise, so it takes no room from the rest.
-        self.print_note = label("", name="printNote")
-        self.print_note.hide()
+        self.print_note = NoticeLabel("body", "printNote")
         buttons = QHBoxLayout()
         physical.spacing(buttons, theme)
         self.print_button = big_button("", "receipt_print")
@@ -132,16 +131,13 @@ class ReceiptScreen(Screen):
         try again once staff have fixed the printer."""
         if message is None:
             self.print_note.clear()
-            self.print_note.hide()
             return
         self.print_note.setText(message(language))
-        self.print_note.show()
         self.print_button.setText(Text("再次打印", "Print again")(language))
         self.print_button.setEnabled(True)
 
     def wipe(self) -> None:
         self.receipt = None
         for widget in (*self._lines, self.qr_caption):
-            widget.clear()
-        self.print_note.hide()
+            widget.clear()  # the print note hides as it empties
         self.qr.clear()
