@@ -11,13 +11,16 @@ from PySide6.QtWidgets import QLabel
 
 from kiosk.pictograms import pictogram_svg
 
-RENDER_PX = 192  # drawn once this large; Qt scales it down to the button's icon size
 
-
-@lru_cache(maxsize=64)
-def pixmap_for(name: str, colour: str = "#0B2A5B", side: int = RENDER_PX) -> QPixmap:
+@lru_cache(maxsize=128)
+def pixmap_for(name: str, colour: str, side: int) -> QPixmap:
+    """The pictogram drawn from its SVG at `side` pixels, in `colour`. Drawn at the size
+    shown (never a large copy scaled down: that held ~150 KB a pictogram), and kept:
+    Qt's own caches key a pixmap by its identity, so a fresh copy at every render grew
+    the kiosk (~6 KB a step)."""
     svg = pictogram_svg(name).replace(b"currentColor", colour.encode())
     renderer = QSvgRenderer(QByteArray(svg))
+    renderer.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
     pixmap = QPixmap(side, side)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -26,8 +29,9 @@ def pixmap_for(name: str, colour: str = "#0B2A5B", side: int = RENDER_PX) -> QPi
     return pixmap
 
 
-def icon_for(name: str, colour: str = "#0B2A5B") -> QIcon:
-    return QIcon(pixmap_for(name, colour))
+def icon_for(name: str, colour: str, side: int) -> QIcon:
+    """An icon for a button whose icon size is `side` pixels square."""
+    return QIcon(pixmap_for(name, colour, side))
 
 
 def pictogram_label(name: str, side_px: int, colour: str) -> QLabel:
@@ -35,13 +39,6 @@ def pictogram_label(name: str, side_px: int, colour: str) -> QLabel:
     picture = QLabel()
     picture.setObjectName("pictogram")
     picture.setFixedSize(side_px, side_px)
-    picture.setPixmap(
-        pixmap_for(name, colour).scaled(
-            side_px,
-            side_px,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-    )
+    picture.setPixmap(pixmap_for(name, colour, side_px))
     picture.setProperty("pictogramName", name)
     return picture

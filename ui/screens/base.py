@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+import shiboken6
+from PySide6.QtWidgets import QBoxLayout, QLayoutItem, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.text import Text
 from ui import physical
@@ -23,7 +24,8 @@ STAFF_TAP_WINDOW_S = 3.0
 
 
 def clear_layout(layout) -> None:
-    """Delete every widget in a layout: old answers and names leave the widget tree."""
+    """Delete every widget and nested layout in a layout: old answers and names leave the
+    widget tree, and nothing of them stays in memory."""
     while layout.count():
         item = layout.takeAt(0)
         if (widget := item.widget()) is not None:
@@ -32,16 +34,32 @@ def clear_layout(layout) -> None:
             widget.deleteLater()
         elif (child := item.layout()) is not None:
             clear_layout(child)
+        discard_item(item)
+
+
+def discard_item(item: QLayoutItem) -> None:
+    """Delete a layout item taken out of its layout (a widget's item, a spacer, a nested
+    layout; never the widget itself). Qt leaves that to whoever took it, and PySide
+    keeps it alive otherwise: ~45 KB a villager session, found by benchmarks/ui.py."""
+    shiboken6.delete(item)
 
 
 def tiles(
-    buttons: list[QPushButton], theme: Theme, max_columns: int, min_column_mm: float = 0
+    buttons: list[QPushButton],
+    theme: Theme,
+    max_columns: int,
+    min_column_mm: float = 0,
+    into: QBoxLayout | None = None,
 ) -> TileLayout:
     """Buttons in as many equal columns as fit (at most `max_columns`, each at least
-    `min_column_mm` wide), reflowing on a narrower screen."""
+    `min_column_mm` wide), reflowing on a narrower screen; added to `into` if given."""
     layout = TileLayout(theme.gap_px, theme.px(min_column_mm), max_columns)
     physical.spacing(layout, theme)
     layout.setProperty("minColumnMm", min_column_mm)
+    # Placed before it is filled: PySide ties the items of a filled layout to the layout
+    # it joins, and they would outlive every clear_layout (one set per render).
+    if into is not None:
+        into.addLayout(layout)
     for button in buttons:
         layout.addWidget(button)
     return layout

@@ -11,7 +11,7 @@ from kiosk.session import Session
 from kiosk.text import Text
 from ui import physical
 from ui.pictograms import icon_for
-from ui.screens.base import Screen, tiles
+from ui.screens.base import Screen, discard_item, tiles
 from ui.theme import Theme
 from ui.tile_layout import column_count
 from ui.widgets import big_button, label
@@ -111,8 +111,8 @@ class HomeScreen(Screen):
                 f"{service.title.text()(language)}\n{service.summary.text()(language)}",
                 f"service_{service.id}",
             )
-            tile.setIcon(icon_for(service.pictogram, self.theme.palette.on_secondary))
-            tile.setIconSize(self._icon_size())
+            tile.setProperty("pictogramName", service.pictogram)
+            self._set_icon(tile)
             tile.setProperty("serviceId", service.id)
             tile.clicked.connect(lambda _=False, s=service.id: self.service_chosen.emit(s))
             tile.setParent(self.tile_area)
@@ -124,10 +124,17 @@ class HomeScreen(Screen):
         side = self.theme.px(PICTOGRAM_MM)
         return QSize(side, side)
 
+    def _set_icon(self, tile: QPushButton) -> None:
+        size = self._icon_size()
+        tile.setIcon(
+            icon_for(tile.property("pictogramName"), self.theme.palette.on_secondary, size.width())
+        )
+        tile.setIconSize(size)
+
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
         for tile in self._tiles:
-            tile.setIconSize(self._icon_size())
+            self._set_icon(tile)
         if self._tiles:
             self._show_page()
 
@@ -169,7 +176,7 @@ class HomeScreen(Screen):
 
     def _clear_grid(self) -> None:
         while self.grid.count():
-            self.grid.takeAt(0)
+            discard_item(self.grid.takeAt(0))
 
     def _show_page(self) -> None:
         first_shown = self._pages[min(self._page, len(self._pages) - 1)][0]

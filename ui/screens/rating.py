@@ -100,7 +100,7 @@ class RatingScreen(Screen):
             chip.setCheckable(True)
             chip.setProperty("reason", key)
             self._chips.append(chip)
-        self.reasons.addLayout(tiles(self._chips, self.theme, 3, 60))
+        tiles(self._chips, self.theme, 3, 60, into=self.reasons)
         self.reasons.addStretch(1)
         self.submit_button.setEnabled(True)
 

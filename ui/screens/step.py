@@ -7,7 +7,7 @@ what goes inside is drawn by the renderer registered for the step's kind
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from kiosk.flow import FlowRun
@@ -98,9 +98,7 @@ class StepScreen(Screen):
         self.service_title.setText(run.service.title.text()(language))
         side = self.theme.px(10)
         self.service_pictogram.setPixmap(
-            pixmap_for(run.service.pictogram, self.theme.palette.muted_text).scaled(
-                side, side, mode=Qt.TransformationMode.SmoothTransformation
-            )
+            pixmap_for(run.service.pictogram, self.theme.palette.muted_text, side)
         )
         self.service_pictogram.setProperty("pictogramName", run.service.pictogram)
         self.step_indicator.setText(

@@ -127,7 +127,7 @@ def render_choice(screen: StepScreen, run: FlowRun, step: ChoiceStep, language: 
         button = big_button(option.label.text()(language), f"option_{option.value}", role)
         button.clicked.connect(lambda _=False, v=option.value: screen.answered.emit(v))
         buttons.append(button)
-    screen.content.addLayout(tiles(buttons, screen.theme, 3, 80))
+    tiles(buttons, screen.theme, 3, 80, into=screen.content)
     screen.content.addStretch(1)
 
 
@@ -139,7 +139,7 @@ def render_date(screen: StepScreen, run: FlowRun, step: DateStep, language: str)
         button = big_button(date_text(day)(language), f"date_{iso}")
         button.clicked.connect(lambda _=False, d=iso: screen.answered.emit(d))
         buttons.append(button)
-    screen.content.addLayout(tiles(buttons, screen.theme, 4, 60))
+    tiles(buttons, screen.theme, 4, 60, into=screen.content)
     screen.content.addStretch(1)
 
 
@@ -166,7 +166,7 @@ def render_phrases(screen: StepScreen, run: FlowRun, step: PhrasesStep, language
         chip.setProperty("phraseValue", phrase.value)
         chip.toggled.connect(update)
         chips.append(chip)
-    screen.content.addLayout(tiles(chips, screen.theme, 3, 70))
+    tiles(chips, screen.theme, 3, 70, into=screen.content)
     screen.content.addStretch(1)
     next_button.clicked.connect(
         lambda: screen.answered.emit([c.property("phraseValue") for c in chips if c.isChecked()])
@@ -235,7 +235,7 @@ def render_review(screen: StepScreen, run: FlowRun, step: ReviewStep, language: 
         for caption, value in run.summary()
     ]
     # Two columns where the screen is wide enough: a long review stays on one screen.
-    screen.content.addLayout(tiles(lines, screen.theme, 2, 120))
+    tiles(lines, screen.theme, 2, 120, into=screen.content)
     screen.content.addStretch(1)
     if run.service.action == "submit":
         caption = Text("✔ 确认提交", "✔ Submit")
