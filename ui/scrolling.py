@@ -136,5 +136,8 @@ class _Watch(QObject):
         self._area = area
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        self._area.watch(watched, event)
+        # A screen being destroyed loses its Python attributes before its children go
+        # (their events still come here): nothing is left to place then.
+        if "_owner" in vars(self._area):
+            self._area.watch(watched, event)
         return False

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget, QWidgetItem
 from tests.helpers.kiosk_ui import choose_service, insert_card_event, make_window, tap
 from ui.screens.base import clear_layout, tiles
 from ui.screens.rating import RatingScreen
+from ui.screens.step import StepScreen
 from ui.theme import Theme
 from ui.tour import make_identity
 
@@ -70,3 +71,14 @@ def test_home_tile_icons_are_drawn_at_the_size_shown(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.home, timeout=5000)
     tile = next(b for b in window.home.findChildren(QPushButton) if b.property("serviceId"))
     assert tile.icon().availableSizes() == [tile.iconSize()]
+
+
+def test_a_scrolling_screen_destroyed_reports_no_error(qtbot, capfd):
+    screen = StepScreen(Theme())
+    screen.resize(800, 600)
+    screen.show()
+    qtbot.waitExposed(screen)
+    del screen
+    gc.collect()
+    # Its page's events reached the scroll watcher after the screen's Python side went.
+    assert "Error calling Python override" not in capfd.readouterr().err
