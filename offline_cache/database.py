@@ -277,9 +277,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
-    # 2 MiB of page cache per connection (SQLite's default is ~8 MiB): the queue's hot
-    # pages fit, and a kiosk that runs for months does not grow towards the default.
-    conn.execute("PRAGMA cache_size=-2048")
+    # 1 MiB of page cache per connection (SQLite's default is 2 MiB; each thread has
+    # its own connection): the queue's hot pages fit (benchmarks/queue_sync.py: enqueue
+    # p95 0.58 ms, as at 2 MiB), and a kiosk whose queue grows while the network is down
+    # holds 1 MiB less a connection (benchmarks/ui.py's RSS stops growing sooner).
+    conn.execute("PRAGMA cache_size=-1024")
     return conn
 
 
