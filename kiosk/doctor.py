@@ -23,6 +23,14 @@ from kiosk.config import KioskConfig
 from kiosk.display_facts import read_display_facts
 from kiosk.outbox import heartbeat_path
 from kiosk.receipt_printing import printer_check
+from kiosk.status_list import (
+    StatusListError,
+    decode_lookup_key,
+    decode_public_key,
+    lookup_key_id,
+    parse_status_list,
+)
+from kiosk.status_list_keeper import LIST_FILE
 from offline_cache import SCHEMA_VERSION, KeyProblem, Store
 from offline_cache.keys import fingerprint, read_key
 
@@ -372,7 +380,79 @@ def run_checks(config: KioskConfig) -> list[Check]:
         check_voices(),
         check_display(config),
         Check("receipt printer", *printer_check(config)),
+        *check_verifier(config),
     ]
+
+
+def check_verifier(config: KioskConfig, now: float | None = None) -> list[Check]:
+    """The verifier's two keys and the status list it holds (issue 14). A service terminal
+    without keys is fine; a verifier without them answers grey to everyone."""
+    verifier = config.terminal_mode == "verifier"
+    if not verifier and not (config.verifier_lookup_key or config.verifier_public_key):
+        return [Check("verifier keys", True, "not set (terminal_mode = service)")]
+    checks: list[Check] = []
+    try:
+        lookup = decode_lookup_key(config.verifier_lookup_key)
+        checks.append(Check("verifier look-up key", True, f"key id {lookup_key_id(lookup)}"))
+    except ValueError as error:
+        lookup = None
+        checks.append(
+            Check(
+                "verifier look-up key",
+                False,
+                str(error) if config.verifier_lookup_key else "verifier_lookup_key is empty",
+                "copy the base64 key in the backend's --lookup-key file into "
+                "verifier_lookup_key; until then every card is answered grey (请人工核验)",
+            )
+        )
+    try:
+        public_key = decode_public_key(config.verifier_public_key)
+        checks.append(Check("verifier public key", True, "an Ed25519 key"))
+    except ValueError as error:
+        public_key = None
+        checks.append(
+            Check(
+                "verifier public key",
+                False,
+                str(error) if config.verifier_public_key else "verifier_public_key is empty",
+                "paste what `kiosk backend --print-public-key` prints into "
+                "verifier_public_key; until then there is no offline list",
+            )
+        )
+    if lookup is not None and public_key is not None:
+        checks.append(_held_status_list(config, lookup, public_key, now))
+    return checks
+
+
+def _held_status_list(config: KioskConfig, lookup: bytes, public_key, now: float | None) -> Check:
+    path = config.data_dir / LIST_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Check("status list", True, "none held yet (fetched when the backend answers)")
+    except OSError as error:
+        return Check("status list", False, f"{path}: {error}", "restart the kiosk")
+    try:
+        held = parse_status_list(raw, public_key, lookup_key_id(lookup))
+    except StatusListError as error:
+        return Check(
+            "status list",
+            False,
+            f"the held list is refused: {error}",
+            "check both verifier keys against the backend's; the kiosk fetches a new list "
+            "once they match",
+        )
+    now = dt.datetime.now().timestamp() if now is None else now
+    age_h = held.age_s(now) / 3600
+    detail = f"sequence {held.sequence}, {held.count} entries, issued {age_h:.1f} h ago"
+    if held.expired(now):
+        return Check(
+            "status list",
+            False,
+            detail + ", past its valid-until (answers are grey)",
+            "check backend_url and the network; the list refreshes once the backend answers",
+        )
+    return Check("status list", True, detail)
 
 
 def check_display(config: KioskConfig) -> Check:
