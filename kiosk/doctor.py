@@ -391,37 +391,40 @@ def check_verifier(config: KioskConfig, now: float | None = None) -> list[Check]
     if not verifier and not (config.verifier_lookup_key or config.verifier_public_key):
         return [Check("verifier keys", True, "not set (terminal_mode = service)")]
     checks: list[Check] = []
-    try:
-        lookup = decode_lookup_key(config.verifier_lookup_key)
-        checks.append(Check("verifier look-up key", True, f"key id {lookup_key_id(lookup)}"))
-    except ValueError as error:
-        lookup = None
-        checks.append(
-            Check(
-                "verifier look-up key",
-                False,
-                str(error) if config.verifier_lookup_key else "verifier_lookup_key is empty",
-                "copy the base64 key in the backend's --lookup-key file into "
-                "verifier_lookup_key; until then every card is answered grey (请人工核验)",
-            )
-        )
-    try:
-        public_key = decode_public_key(config.verifier_public_key)
-        checks.append(Check("verifier public key", True, "an Ed25519 key"))
-    except ValueError as error:
-        public_key = None
-        checks.append(
-            Check(
-                "verifier public key",
-                False,
-                str(error) if config.verifier_public_key else "verifier_public_key is empty",
-                "paste what `kiosk backend --print-public-key` prints into "
-                "verifier_public_key; until then there is no offline list",
-            )
-        )
+    lookup = _verifier_key(
+        checks,
+        "verifier look-up key",
+        "verifier_lookup_key",
+        config.verifier_lookup_key,
+        decode_lookup_key,
+        lambda key: f"key id {lookup_key_id(key)}",
+        "copy the base64 key in the backend's --lookup-key file into verifier_lookup_key; "
+        "until then every card is answered grey (请人工核验)",
+    )
+    public_key = _verifier_key(
+        checks,
+        "verifier public key",
+        "verifier_public_key",
+        config.verifier_public_key,
+        decode_public_key,
+        lambda _key: "an Ed25519 key",
+        "paste what `kiosk backend --print-public-key` prints into verifier_public_key; "
+        "until then there is no offline list",
+    )
     if lookup is not None and public_key is not None:
         checks.append(_held_status_list(config, lookup, public_key, now))
     return checks
+
+
+def _verifier_key(checks: list[Check], name, setting, text, decode, describe, fix):
+    """Decode one verifier key and add its check; the key, or None."""
+    try:
+        key = decode(text)
+    except ValueError as error:
+        checks.append(Check(name, False, str(error) if text else f"{setting} is empty", fix))
+        return None
+    checks.append(Check(name, True, describe(key)))
+    return key
 
 
 def _held_status_list(config: KioskConfig, lookup: bytes, public_key, now: float | None) -> Check:
