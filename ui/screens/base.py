@@ -49,16 +49,20 @@ def tiles(
     theme: Theme,
     max_columns: int,
     min_column_mm: float = 0,
-    into: QBoxLayout | None = None,
+    *,
+    into: QBoxLayout | QWidget,
 ) -> TileLayout:
     """Buttons in as many equal columns as fit (at most `max_columns`, each at least
-    `min_column_mm` wide), reflowing on a narrower screen; added to `into` if given."""
+    `min_column_mm` wide), reflowing on a narrower screen; added to the layout `into`,
+    or made the layout of the widget `into`."""
     layout = TileLayout(theme.gap_px, theme.px(min_column_mm), max_columns)
     physical.spacing(layout, theme)
     layout.setProperty("minColumnMm", min_column_mm)
-    # Placed before it is filled: PySide ties the items of a filled layout to the layout
-    # it joins, and they would outlive every clear_layout (one set per render).
-    if into is not None:
+    # Placed before it is filled, always: PySide ties the items of a filled layout to the
+    # layout it joins, and they would outlive every clear_layout (one set per render).
+    if isinstance(into, QWidget):
+        into.setLayout(layout)
+    else:
         into.addLayout(layout)
     for button in buttons:
         layout.addWidget(button)

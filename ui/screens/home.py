@@ -66,9 +66,8 @@ class HomeScreen(Screen):
         heading.addWidget(self.prompt, 1)
         self.tile_area = QWidget()
         self.tile_area.setObjectName("serviceTiles")
-        self.grid = tiles([], theme, MAX_COLUMNS, TILE_MIN_MM)
+        self.grid = tiles([], theme, MAX_COLUMNS, TILE_MIN_MM, into=self.tile_area)
         self.grid.uniform_rows = True  # 下一页 as large as every service tile
-        self.tile_area.setLayout(self.grid)
         self.previous_page = big_button("", "menu_previous")
         self.next_page = big_button("", "menu_next")
         self.page_label = self.next_page  # the page count is written on 下一页
