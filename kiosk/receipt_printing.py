@@ -15,6 +15,7 @@ caller's to show (kiosk/messages.printer_problem), next to the receipt, which st
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class ReceiptPrinter:
         self.config = config
         self._alert = alert
         self._thermal: EscposPrinter | None = None  # one, so its lock orders every job
+        self._thermal_made = threading.Lock()  # two first prints at once still make one
 
     @property
     def available(self) -> bool:
@@ -69,7 +71,9 @@ class ReceiptPrinter:
             elif mode == "none":
                 raise PrinterUnavailable('receipt_printer = "none": this kiosk has no printer')
             else:
-                target = PageTarget(self.config.printer_name, self.config.receipt_pdf_dir)
+                # pdf means files only, even with a CUPS queue named for another day.
+                queue = self.config.printer_name if mode == "cups" else ""
+                target = PageTarget(queue, self.config.receipt_pdf_dir)
                 try:
                     detail = print_page(receipt, target)
                 except OSError as error:  # QPrinter could not start: no queue, no disk
@@ -88,13 +92,14 @@ class ReceiptPrinter:
         """The configured ESC/POS printer (PrinterUnavailable when none is)."""
         if not self.config.escpos_url:
             raise PrinterUnavailable("escpos_url is not set in kiosk.toml")
-        if self._thermal is None:
-            self._thermal = EscposPrinter(
-                parse_printer_url(self.config.escpos_url),
-                self.config.paper_width_mm,
-                cache_dir=self.config.data_dir / "cache",
-            )
-        return self._thermal
+        with self._thermal_made:
+            if self._thermal is None:
+                self._thermal = EscposPrinter(
+                    parse_printer_url(self.config.escpos_url),
+                    self.config.paper_width_mm,
+                    cache_dir=self.config.data_dir / "cache",
+                )
+            return self._thermal
 
 
 def printer_check(config: KioskConfig) -> tuple[bool, str, str]:

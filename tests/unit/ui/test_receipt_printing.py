@@ -8,8 +8,11 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from drivers.simulated.escpos_emulator import EscposPrinterEmulator
+from kiosk.config import KioskConfig
+from kiosk.receipt_printing import PageTarget, ReceiptPrinter
+from tests.helpers.enrolment import enrolled
 from tests.helpers.kiosk_ui import insert_card_event, make_window, tap, text_of
-from tests.helpers.receipts import decoded_qr_codes
+from tests.helpers.receipts import decoded_qr_codes, sample_receipt
 from ui.tour import make_identity
 
 
@@ -87,3 +90,20 @@ def test_a_kiosk_without_a_printer_offers_no_print_button(qtbot, tmp_path):
     core, window, receipt = receipt_on_screen(qtbot, tmp_path, receipt_printer="none")
     assert not window.receipt.print_button.isVisible()
     assert window.receipt.done_button.isVisible()
+
+
+@pytest.mark.parametrize("mode", ["pdf", "cups"])
+def test_pdf_mode_never_prints_to_a_named_queue(tmp_path, mode):
+    """receipt_printer = "pdf" with a printer_name left from a CUPS set-up: files only."""
+    config = KioskConfig.load(
+        tmp_path, **enrolled(tmp_path, receipt_printer=mode, printer_name="office")
+    )
+    targets: list[PageTarget] = []
+
+    def record(_receipt, target: PageTarget) -> str:
+        targets.append(target)
+        return "recorded"
+
+    ReceiptPrinter(config, lambda message, detail: None).print(sample_receipt(), record)
+    expected = ("", tmp_path / "receipts") if mode == "pdf" else ("office", None)
+    assert (targets[0].printer_name, targets[0].pdf_dir) == expected
