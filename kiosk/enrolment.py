@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import sqlite3
@@ -197,7 +198,11 @@ def _write(config: KioskConfig, backend_url: str, enrolment: Enrolment) -> None:
         "public_status_url": enrolment.tracking_page_url,
     }
     head = [f"# Enrolled by `kiosk enrol` at {backend_url} on {today}."]
-    head += [f'{key} = "{value}"' for key, value in values.items()]
+    # A TOML basic string is JSON's: a quote or backslash in a URL the backend sent
+    # cannot break the file (every setting would fall back to its default).
+    head += [
+        f"{key} = {json.dumps(str(value), ensure_ascii=False)}" for key, value in values.items()
+    ]
     _write_whole(config.toml_path, "\n".join(head + kept) + "\n", mode)
     if old_token_file and old_token_file != enrolment.token_path.name:
         old = Path(old_token_file).expanduser()

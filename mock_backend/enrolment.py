@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -79,10 +78,6 @@ def read_codes_file(path: Path) -> list[EnrolmentCode]:
     return codes
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest()
-
-
 def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
@@ -118,7 +113,7 @@ class EnrolmentBook:
         now = clock()
         store.offer_enrolment_codes(
             [
-                (_digest(c.code), _stamp(c.expires_at or now + dt.timedelta(seconds=valid_s)))
+                (token_digest(c.code), _stamp(c.expires_at or now + dt.timedelta(seconds=valid_s)))
                 for c in codes
             ]
         )
@@ -137,7 +132,7 @@ class EnrolmentBook:
         digest = token_digest(token)
         try:
             outcome, kiosk_id, number = self.store.redeem_enrolment_code(
-                _digest(code), _stamp(self._clock()), digest, self._pick
+                token_digest(code), _stamp(self._clock()), digest, self._pick
             )
         except NoNumberFree:
             raise EnrolmentRefused("no_number") from None

@@ -1,0 +1,22 @@
+"""What `kiosk enrol` writes to kiosk.toml reads back exactly, whatever the backend sent."""
+
+from __future__ import annotations
+
+from kiosk.config import KioskConfig
+from kiosk.enrolment import Enrolment, _write
+
+
+def test_a_quote_or_backslash_in_a_url_keeps_kiosk_toml_readable(tmp_path):
+    (tmp_path / "kiosk.toml").write_text("min_free_disk_mb = 321\n", encoding="utf-8")
+    config = KioskConfig.load(tmp_path)
+    page = 'http://village.example/s?q="a"\\b'
+    token = "a-secret-token-of-32-characters"
+    token_file = tmp_path / "backend.token"
+    enrolment = Enrolment("kiosk-7", "0007", token, page, config.toml_path, token_file)
+    _write(config, 'http://backend.example/"x"', enrolment)
+    again = KioskConfig.load(tmp_path)
+    assert not again.problems, again.problems
+    assert again.public_status_url == page
+    assert again.backend_url == 'http://backend.example/"x"'
+    assert (again.kiosk_id, again.kiosk_number) == ("kiosk-7", "0007")
+    assert again.min_free_disk_mb == 321  # the rest of the file kept
