@@ -1,7 +1,8 @@
 """Run blocking work (disk, network) off the GUI thread; results come back on it.
 
 The one helper every screen uses (Anki's QueryOp idea): `run_in_background(op, success,
-failure)`. Work runs on a one-worker pool, so disk writes never race each other.
+failure)`. Work runs on a one-worker pool, so disk writes never race each other; slow
+devices (the printer) have a lane of their own.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
-_pool: QThreadPool | None = None
+_pools: dict[str, QThreadPool] = {}
 
 
-def _worker_pool() -> QThreadPool:
-    global _pool
-    if _pool is None:
-        _pool = QThreadPool()
-        _pool.setMaxThreadCount(1)
-        # One worker thread for the life of the kiosk: a new thread after every idle spell
-        # would open a new store connection each time.
-        _pool.setExpiryTimeout(-1)
-    return _pool
+def _worker_pool(lane: str) -> QThreadPool:
+    if (pool := _pools.get(lane)) is None:
+        pool = _pools[lane] = QThreadPool()
+        pool.setMaxThreadCount(1)
+        # One worker thread a lane for the life of the kiosk: a new thread after every
+        # idle spell would open a new store connection each time.
+        pool.setExpiryTimeout(-1)
+    return pool
 
 
 class _Relay(QObject):
@@ -88,7 +88,12 @@ def run_in_background(
     success: Callable[[Any], None],
     failure: Callable[[Exception], None] | None = None,
     parent: QObject | None = None,
+    lane: str = "store",
 ) -> None:
+    """`op` on the `lane`'s one worker thread. Work that can hold its thread a long time
+    and needs no order with the store's writes gets its own lane ("printer": a thermal
+    receipt takes up to a minute at 9600 baud, and the next villager's submission must
+    not wait behind it)."""
     failure = failure or _report_unhandled
     relay = _Relay(parent)
     _live_relays.add(relay)
@@ -103,7 +108,7 @@ def run_in_background(
     global _pending
     with _idle:
         _pending += 1
-    _worker_pool().start(_Operation(op, relay))
+    _worker_pool(lane).start(_Operation(op, relay))
 
 
 def wait_for_background_work(timeout_ms: int = 5000) -> bool:

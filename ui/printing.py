@@ -124,4 +124,6 @@ def print_in_background(screen, printing: ReceiptPrinter, language: str, parent)
             villager, _ = messages.printer_problem(kind)
             screen.show_print_problem(villager, language)
 
-    run_in_background(lambda: printing.print(receipt, print_page), printed, failed, parent)
+    run_in_background(
+        lambda: printing.print(receipt, print_page), printed, failed, parent, lane="printer"
+    )

@@ -13,6 +13,7 @@ from kiosk.receipt_printing import PageTarget, ReceiptPrinter
 from tests.helpers.enrolment import enrolled
 from tests.helpers.kiosk_ui import insert_card_event, make_window, tap, text_of
 from tests.helpers.receipts import decoded_qr_codes, sample_receipt
+from ui.background import run_in_background
 from ui.tour import make_identity
 
 
@@ -107,3 +108,20 @@ def test_pdf_mode_never_prints_to_a_named_queue(tmp_path, mode):
     ReceiptPrinter(config, lambda message, detail: None).print(sample_receipt(), record)
     expected = ("", tmp_path / "receipts") if mode == "pdf" else ("office", None)
     assert (targets[0].printer_name, targets[0].pdf_dir) == expected
+
+
+def test_a_slow_print_does_not_hold_up_the_store_work(qtbot, tmp_path, printer):
+    """The next villager's submission runs on the store's worker: a printer that takes
+    its time (a minute at 9600 baud) must not stand in front of it."""
+    printer.set_state("silent")
+    core, window, receipt = receipt_on_screen(
+        qtbot, tmp_path, receipt_printer="escpos", escpos_url=printer.url, paper_width_mm=58
+    )
+    tap(qtbot, window, "receipt_print")
+    qtbot.waitUntil(lambda: any(not job.closed for job in printer.jobs), timeout=5000)
+    finished: list[bool] = []
+    # While the job is open on the printer, the store's lane takes and finishes work.
+    run_in_background(lambda: core.queue.counts(), lambda _counts: finished.append(True))
+    qtbot.waitUntil(lambda: finished == [True], timeout=5000)
+    assert any(not job.closed for job in printer.jobs)
+    qtbot.waitUntil(lambda: "已打印" in window.receipt.print_button.text(), timeout=10_000)
