@@ -23,7 +23,7 @@ from pathlib import Path
 
 from drivers.printer.address import parse_printer_url
 from drivers.printer.errors import PrinterError, PrinterOffline, PrinterUnavailable
-from drivers.printer.escpos_printer import EscposPrinter
+from drivers.printer.escpos_printer import EscposPrinter, use_capabilities_cache
 from kiosk import messages
 from kiosk.config import KioskConfig
 from kiosk.receipt_raster import render_receipt
@@ -51,6 +51,12 @@ class ReceiptPrinter:
         self._alert = alert
         self._thermal: EscposPrinter | None = None  # one, so its lock orders every job
         self._thermal_made = threading.Lock()  # two first prints at once still make one
+        if config.receipt_mode == "escpos":  # here, on the main thread (see the function)
+            use_capabilities_cache(self._cache_dir)
+
+    @property
+    def _cache_dir(self) -> Path:
+        return self.config.data_dir / "cache"
 
     @property
     def available(self) -> bool:
@@ -97,7 +103,7 @@ class ReceiptPrinter:
                 self._thermal = EscposPrinter(
                     parse_printer_url(self.config.escpos_url),
                     self.config.paper_width_mm,
-                    cache_dir=self.config.data_dir / "cache",
+                    cache_dir=self._cache_dir,
                 )
             return self._thermal
 

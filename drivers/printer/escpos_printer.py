@@ -68,6 +68,20 @@ def _escpos() -> tuple[Any, Any]:
         root.removeHandler(placeholder)
 
 
+def use_capabilities_cache(cache_dir: Path) -> None:
+    """Where python-escpos keeps its pickled printer database (read when it is first
+    imported): a private directory, not /tmp, where a pickle planted by another user would
+    be loaded. Call it on the main thread: setting the environment while another thread
+    reads it is not safe."""
+    if os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR") != str(cache_dir):
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:  # python-escpos then makes a private temporary one
+            log.warning("printer cache %s not usable: %s", cache_dir, error)
+            return
+        os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache_dir))
+
+
 class EscposPrinter:
     """The printer at `address` with a roll `paper_width_mm` wide (58 or 80).
 
@@ -133,8 +147,7 @@ class EscposPrinter:
     @contextlib.contextmanager
     def _connection(self):
         if self.cache_dir is not None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(self.cache_dir))
+            use_capabilities_cache(self.cache_dir)  # set already where the kiosk made us
         escpos, escpos_errors = _escpos()
         printer = self._make(escpos)
         try:
@@ -157,7 +170,7 @@ class EscposPrinter:
         data = printer.profile.profile_data
         printer.profile.profile_data = {
             **data,
-            "media": {"width": {"pixels": self.width_dots, "mm": self.width_dots // 8}},
+            "media": {"width": {"pixels": self.width_dots, "mm": self.width_dots // DOTS_PER_MM}},
         }
         return printer
 

@@ -134,11 +134,10 @@ def parse(stream: bytes) -> list[Command]:
 
 @dataclass
 class Job:
-    """What one connection sent, and what it was answered."""
+    """What one connection sent."""
 
     stream: bytearray = field(default_factory=bytearray)
     commands: list[Command] = field(default_factory=list)
-    answers: bytearray = field(default_factory=bytearray)
     closed: bool = False
 
     def named(self, name: str) -> list[Command]:
@@ -205,10 +204,6 @@ class EscposPrinterEmulator:
     @property
     def url(self) -> str:
         return f"tcp://{self.host}:{self.port}"
-
-    @property
-    def state(self) -> str:
-        return self._state
 
     def __enter__(self) -> EscposPrinterEmulator:
         self.start()
@@ -313,6 +308,5 @@ class EscposPrinterEmulator:
             answer = status_answer(self._state, command.value)
             if answer:
                 connection.sendall(answer)
-                job.answers += answer
         elif command.name == "cut" and self._after_cut is not None:
             self._state, self._after_cut = self._after_cut, None
