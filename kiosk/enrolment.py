@@ -33,7 +33,7 @@ import requests
 from kiosk.backend_client import BackendClient
 from kiosk.config import IDENTITY_KEYS, KioskConfig
 from kiosk.config_declarations import SETTINGS
-from offline_cache import declare_first_store
+from offline_cache import StoreInUse, declare_first_store, store_held_alone
 
 ENROLMENTS = "/api/v1/enrolments"
 CODE_PATTERN = r"[A-Za-z0-9-]{8,64}"  # as the backend takes them (mock_backend/enrolment.py)
@@ -66,7 +66,19 @@ class Enrolment:
 
 def enrol(config: KioskConfig, backend_url: str, code: str, *, force: bool = False) -> Enrolment:
     """Enrol the kiosk whose settings are `config` (its data directory and kiosk.toml) at
-    `backend_url` with `code`. Raises EnrolmentError saying why and what to do."""
+    `backend_url` with `code`. Raises EnrolmentError saying why and what to do. Refused
+    while the kiosk runs: it would go on numbering rows under the old identity."""
+    try:
+        with store_held_alone(config.data_dir):
+            return _enrol(config, backend_url, code, force)
+    except StoreInUse:
+        raise EnrolmentError(
+            "the kiosk is running: stop it first (sudo systemctl stop village-kiosk), "
+            "enrol, then start it (sudo systemctl start village-kiosk)"
+        ) from None
+
+
+def _enrol(config: KioskConfig, backend_url: str, code: str, force: bool) -> Enrolment:
     _check_can_enrol(config, force)
     backend_url = backend_url.rstrip("/")
     try:

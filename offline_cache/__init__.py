@@ -8,8 +8,10 @@ from offline_cache.database import (
     Store,
     StoreDamaged,
     StoreError,
+    StoreInUse,
     StoreUnavailable,
     open_store,
+    store_held_alone,
 )
 from offline_cache.keys import BackupError, KeyProblem
 from offline_cache.queue import (
@@ -39,8 +41,10 @@ __all__ = [
     "Store",
     "StoreDamaged",
     "StoreError",
+    "StoreInUse",
     "StoreUnavailable",
     "SubmissionQueue",
     "declare_first_store",
     "open_store",
+    "store_held_alone",
 ]

@@ -35,6 +35,10 @@ class StoreUnavailable(StoreError):
     """The data directory cannot be written (read-only, wrong owner, missing mount)."""
 
 
+class StoreInUse(StoreUnavailable):
+    """Another process (a running kiosk) has the store open."""
+
+
 class StoreDamaged(StoreError):
     """`PRAGMA quick_check` failed or SQLite says the file is not a database."""
 
@@ -372,6 +376,24 @@ def _fresh_store(path: Path) -> Store:
     store = Store(path)
     _migrate(store)
     return store
+
+
+@contextlib.contextmanager
+def store_held_alone(data_dir: Path) -> Iterator[None]:
+    """For work that must not race a running kiosk (`kiosk enrol` changes the identity its
+    rows are numbered under): the data directory's kiosk.lock held exclusively while the
+    body runs, so no process has the store open and one that starts waits. Raises
+    StoreInUse at once if a process has it open."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise StoreInUse(f"a kiosk process has the store in {data_dir} open") from error
+        yield
+    finally:
+        os.close(fd)
 
 
 def _lock_shared(lock_path: Path) -> int:

@@ -168,3 +168,21 @@ def test_a_restarted_backend_remembers_kiosks_and_used_codes(tmp_path, backend):
     assert as_kiosk(backend, data_dir)["kiosk_id"] == "kiosk-0002"
     again = enrol(tmp_path / "other", backend.url, CODES[0])
     assert again.returncode == 1 and "a code works once" in again.stderr
+
+
+def test_enrolling_while_the_kiosk_runs_is_refused_and_uses_no_code(tmp_path, backend):
+    """A running kiosk holds its store open and would go on numbering under the old
+    identity: kiosk enrol says to stop it first, before the code is spent."""
+    data_dir = tmp_path / "k"
+    assert enrol(data_dir, backend.url, CODES[0]).returncode == 0
+    running = open_queue(KioskConfig.load(data_dir))  # as the kiosk's process holds it
+    try:
+        refused = enrol(data_dir, backend.url, CODES[1], "--force")
+    finally:
+        running.store.close()
+    assert refused.returncode == 1 and "stop it first" in refused.stderr, refused.stderr
+    assert KioskConfig.load(data_dir).kiosk_id == "kiosk-0002"
+    # The code was not spent: stopped, the kiosk enrols with it.
+    again = enrol(data_dir, backend.url, CODES[1], "--force")
+    assert again.returncode == 0, again.stderr
+    assert KioskConfig.load(data_dir).kiosk_id != "kiosk-0002"
