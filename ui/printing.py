@@ -20,6 +20,7 @@ from drivers.printer.errors import PrinterError
 from kiosk import messages
 from kiosk.qr_code import qr_matrix
 from kiosk.receipt_printing import PageTarget, ReceiptPrinter
+from kiosk.receipt_raster import T_HEADING, T_NUMBER, T_SCAN, T_SUBMITTED, T_TRAINING
 from kiosk.submission import Receipt
 from kiosk.text import Text
 from ui.background import run_in_background
@@ -88,18 +89,18 @@ def _paint(painter: QPainter, printer: QPrinter, receipt: Receipt) -> None:
         painter.drawText(rect, int(Qt.TextFlag.TextWordWrap), line)
         y += rect.height() + 2 * dots_per_mm
 
-    text("村级政务服务自助终端 · 办件回执", 11, bold=True)
+    text(T_HEADING.zh, 11, bold=True)
     if receipt.training:
-        text("培训 TRAINING · 非正式办件 not a real application", 11, bold=True)
+        text(f"{T_TRAINING.zh} {T_TRAINING.en}", 11, bold=True)
     text(f"{receipt.service_title.zh}\n{receipt.service_title.en}", 10, bold=True)
-    text(f"办件编号 Tracking number:\n{receipt.grouped_tracking_number}", 12, bold=True)
-    text(f"提交时间 Submitted: {receipt.submitted_at:%Y-%m-%d %H:%M}", 9)
+    text(f"{T_NUMBER.zh} {T_NUMBER.en}:\n{receipt.grouped_tracking_number}", 12, bold=True)
+    text(f"{T_SUBMITTED.zh} {T_SUBMITTED.en}: {receipt.submitted_at:%Y-%m-%d %H:%M}", 9)
     text(f"{receipt.next_steps.zh}\n{receipt.next_steps.en}", 9)
     side = 30 * dots_per_mm
     paint_qr(painter, qr_matrix(receipt.status_url, border=2), 0, y, side)
     y += side + 2 * dots_per_mm
     painter.setPen(QColor("black"))
-    text("扫码查询办理进度 Scan to follow progress", 8)
+    text(f"{T_SCAN.zh} {T_SCAN.en}", 8)
 
 
 def print_in_background(screen, printing: ReceiptPrinter, language: str, parent) -> None:
