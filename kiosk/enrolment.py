@@ -147,12 +147,14 @@ def _ask(backend_url: str, code: str, timeout_s: float) -> dict:
     with BackendClient(backend_url, timeout_s=timeout_s) as client:
         try:
             response = client.post(ENROLMENTS, {"code": code})
-        except requests.RequestException as error:
+        except requests.ConnectionError as error:  # refused, unresolved, connect timeout
             raise EnrolmentError(
-                f"cannot reach the backend at {backend_url} ({type(error).__name__}): check "
-                "the address, the network and that the backend runs, then try again (the "
-                "code is still good)"
+                f"cannot reach the backend at {backend_url} ({type(error).__name__}): "
+                "check the address, the network and that the backend runs, then try "
+                "again (the code is still good)"
             ) from error
+        except requests.RequestException as error:  # sent, but no answer came back
+            raise _lost_answer(backend_url, error) from error
     try:
         body = response.json()
     except ValueError:
@@ -167,6 +169,15 @@ def _ask(backend_url: str, code: str, timeout_s: float) -> dict:
     raise EnrolmentError(
         f"{backend_url} answered {response.status_code} "
         f"{(error or response.reason or '').strip()}: is it the kiosk backend?"
+    )
+
+
+def _lost_answer(backend_url: str, error: Exception) -> EnrolmentError:
+    # The request went out; the backend may have enrolled the kiosk and spent the code.
+    return EnrolmentError(
+        f"the backend at {backend_url} did not answer ({type(error).__name__}) after "
+        "taking the request: try again; if it says the code is used, it was spent on this "
+        "answer, so ask the backend's operator for a new code"
     )
 
 

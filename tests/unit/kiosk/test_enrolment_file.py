@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
+import pytest
+
 from kiosk.config import KioskConfig
-from kiosk.enrolment import Enrolment, _write
+from kiosk.enrolment import Enrolment, EnrolmentError, _ask, _write
 
 
 def test_a_quote_or_backslash_in_a_url_keeps_kiosk_toml_readable(tmp_path):
@@ -20,3 +24,17 @@ def test_a_quote_or_backslash_in_a_url_keeps_kiosk_toml_readable(tmp_path):
     assert again.backend_url == 'http://backend.example/"x"'
     assert (again.kiosk_id, again.kiosk_number) == ("kiosk-7", "0007")
     assert again.min_free_disk_mb == 321  # the rest of the file kept
+
+
+def test_a_backend_that_takes_the_request_and_never_answers_is_not_called_unreachable():
+    """The request went out: the code may be spent, so the message cannot say it is
+    still good."""
+    with socket.socket() as silent:  # listens, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(EnrolmentError) as refused:
+            _ask(url, "K7F2-9QXD-4411", timeout_s=0.5)
+    message = str(refused.value)
+    assert "did not answer" in message and "new code" in message
+    assert "still good" not in message
