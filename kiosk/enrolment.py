@@ -89,6 +89,7 @@ def _enrol(config: KioskConfig, backend_url: str, code: str, force: bool) -> Enr
         ) from None
     if not re.fullmatch(CODE_PATTERN, code):
         raise EnrolmentError("--code: an enrolment code is 8 to 64 letters, digits or '-'")
+    _check_writable(config)  # before the code is spent: after, a refused write loses it
     answer = _ask(backend_url, code, config.sync_timeout_s)
     enrolment = _identity(answer, config)
     _write(config, backend_url, enrolment)
@@ -170,6 +171,15 @@ def _ask(backend_url: str, code: str, timeout_s: float) -> dict:
         f"{backend_url} answered {response.status_code} "
         f"{(error or response.reason or '').strip()}: is it the kiosk backend?"
     )
+
+
+def _check_writable(config: KioskConfig) -> None:
+    for directory in (config.toml_path.parent, config.data_dir):
+        if not os.access(directory, os.W_OK):
+            raise EnrolmentError(
+                f"cannot write in {directory}: run kiosk enrol as the kiosk's user "
+                "(sudo kiosk enrol: the installed command switches to it)"
+            )
 
 
 def _lost_answer(backend_url: str, error: Exception) -> EnrolmentError:

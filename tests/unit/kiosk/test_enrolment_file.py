@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from kiosk.config import KioskConfig
-from kiosk.enrolment import Enrolment, EnrolmentError, _ask, _write
+from kiosk.enrolment import Enrolment, EnrolmentError, _ask, _write, enrol
 
 
 def test_a_quote_or_backslash_in_a_url_keeps_kiosk_toml_readable(tmp_path):
@@ -38,3 +38,17 @@ def test_a_backend_that_takes_the_request_and_never_answers_is_not_called_unreac
     message = str(refused.value)
     assert "did not answer" in message and "new code" in message
     assert "still good" not in message
+
+
+def test_a_kiosk_toml_it_cannot_write_is_named_before_the_code_is_spent(tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "no-such-dir" / "kiosk.toml"))
+    config = KioskConfig.load(tmp_path / "data")
+    with socket.socket() as backend:  # would take the request: it must not be sent
+        backend.bind(("127.0.0.1", 0))
+        backend.listen()
+        url = f"http://127.0.0.1:{backend.getsockname()[1]}"
+        with pytest.raises(EnrolmentError, match="cannot write in"):
+            enrol(config, url, "K7F2-9QXD-4411")
+        backend.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            backend.accept()  # nothing connected
