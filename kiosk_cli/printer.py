@@ -73,10 +73,11 @@ def cmd_emulate(args: argparse.Namespace) -> int:
     print(f'listening: escpos_url = "{emulator.url}" (state {args.state})', flush=True)
     stop = threading.Event()
     try:
-        seen = 0
+        shown: set[int] = set()  # by id: a job closes after a later one (a status probe)
         while not stop.wait(0.2):
-            jobs = [job for job in emulator.jobs if job.closed]
-            for number, job in enumerate(jobs[seen:], seen + 1):
+            closed = [job for job in emulator.jobs if job.closed and id(job) not in shown]
+            for number, job in enumerate(closed, len(shown) + 1):
+                shown.add(id(job))
                 widths = sorted({raster.width_dots for raster in job.rasters})
                 line = f"job {number}: {len(job.stream):,} bytes, rasters {widths or 'none'}"
                 if args.save and job.rasters:
@@ -87,7 +88,6 @@ def cmd_emulate(args: argparse.Namespace) -> int:
                     partial.replace(path)  # whole, for whoever waits for the file
                     line += f", page {path}"
                 print(line + (", cut" if job.named("cut") else ""), flush=True)
-            seen = len(jobs)
     except KeyboardInterrupt:
         pass
     finally:
