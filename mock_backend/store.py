@@ -6,12 +6,13 @@ them (codes and tokens by SHA-256 only; mock_backend/enrolment.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,19 +122,27 @@ class BackendStore:
             raise outcome
         return outcome
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Callable[[], None]]:
+        """One write transaction under the lock, committed when the body ends (rolled
+        back if it raises, or if it called the `undo` it was given)."""
+        undone = []
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield lambda: undone.append(True)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("ROLLBACK" if undone else "COMMIT")
+
     def create_many(self, bodies: list[dict]) -> list[Outcome]:
         """Store a batch in one transaction (one fsync); an outcome per item, in order."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         outcomes: list[Outcome] = []
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for body in bodies:
-                    outcomes.append(self._create_one(body, now))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._transaction():
+            for body in bodies:
+                outcomes.append(self._create_one(body, now))
         return outcomes
 
     def _create_one(self, body: dict, received_at: str) -> Outcome:
@@ -230,29 +239,23 @@ class BackendStore:
     def add_usage_events(self, kiosk_id: str, events: list[dict]) -> int:
         """Store events once each (by kiosk, session and seq); returns how many were new."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with self._lock:
+        with self._transaction():
             before = self._conn.total_changes
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO usage_events (kiosk_id, session_id, seq, day, body,"
-                    " received_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            kiosk_id,
-                            e["session_id"],
-                            e["seq"],
-                            e["started_local"][:10],
-                            json.dumps(e, ensure_ascii=False, separators=(",", ":")),
-                            now,
-                        )
-                        for e in events
-                    ],
-                )
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO usage_events (kiosk_id, session_id, seq, day, body,"
+                " received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        kiosk_id,
+                        e["session_id"],
+                        e["seq"],
+                        e["started_local"][:10],
+                        json.dumps(e, ensure_ascii=False, separators=(",", ":")),
+                        now,
+                    )
+                    for e in events
+                ],
+            )
             return self._conn.total_changes - before
 
     def usage_events_to_move(self, limit: int) -> list[tuple[int, str, str, str]]:
@@ -312,14 +315,10 @@ class BackendStore:
         `pick` chooses the id and number given every number already used by an enrolled
         kiosk or a stored submission; it may raise, which changes nothing. One
         transaction: a code enrols one kiosk, however many ask at once."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                outcome = self._redeem(code_digest, now, token_digest, pick)
-                self._conn.execute("COMMIT" if outcome[0] == "enrolled" else "ROLLBACK")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._transaction() as undo:
+            outcome = self._redeem(code_digest, now, token_digest, pick)
+            if outcome[0] != "enrolled":
+                undo()
             return outcome
 
     def _redeem(
