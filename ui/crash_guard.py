@@ -66,6 +66,6 @@ class CrashGuard(QObject):
         if not shiboken6.isValid(window):
             return
         window.route(events.StaffAlert(messages.BACKGROUND_FAILED, summary))
-        if window.stack.currentWidget() in (window.staff, window.attract, window.verifier):
+        if window.showing("staffScreen", "attractScreen", "verifierScreen"):
             return
         window.show_message(T_SOMETHING_WENT_WRONG, returns_home=True)

@@ -118,11 +118,14 @@ class KioskWindow(QMainWindow):
             s.MessageScreen(t),
             s.IdleScreen(t),
         )
-        self.verifier, self.staff = s.VerifierScreen(t), s.StaffScreen(t)
         for screen in (self.attract, self.home, self.step, self.receipt, self.result):
             self.stack.addWidget(screen)
-        for screen in (self.rating, self.message, self.idle, self.verifier, self.staff):
+        for screen in (self.rating, self.message, self.idle):
             self.stack.addWidget(screen)
+        # Built on first use (`staff`, `verifier`): a service terminal may never show the
+        # verifier, and staff open theirs a few times a day (~2 MB of widgets).
+        self._staff: s.StaffScreen | None = None
+        self._verifier: s.VerifierScreen | None = None
         self.notice = label("", "banner", name="notice")
         self.notice.hide()
         self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
@@ -193,6 +196,26 @@ class KioskWindow(QMainWindow):
         self.idle_guard.countdown_s = seconds
 
     @property
+    def staff(self) -> s.StaffScreen:
+        if self._staff is None:
+            self._staff = s.StaffScreen(self.theme)
+            self.stack.addWidget(self._staff)
+            self.staff_controller.attach(self._staff)
+        return self._staff
+
+    @property
+    def verifier(self) -> s.VerifierScreen:
+        if self._verifier is None:
+            self._verifier = s.VerifierScreen(self.theme)
+            self.stack.addWidget(self._verifier)
+        return self._verifier
+
+    def showing(self, *names: str) -> bool:
+        """Whether the screen now showing is one of these (by objectName); unlike comparing
+        with `staff` or `verifier`, it builds no screen."""
+        return self.stack.currentWidget().objectName() in names
+
+    @property
     def staff_alerts(self) -> list[str]:
         return self.staff_controller.alerts
 
@@ -259,7 +282,7 @@ class KioskWindow(QMainWindow):
 
     def update_nav(self) -> None:
         current = self.stack.currentWidget()
-        self.nav.setVisible(current not in (self.staff, self.verifier))
+        self.nav.setVisible(not self.showing("staffScreen", "verifierScreen"))
         self.nav.retranslate(self.language, self.speaker.volume_level, self.speaker.rate_level)
         self._place_nav()  # captions of another language may need another arrangement
         in_session = self.core.session is not None
@@ -339,7 +362,7 @@ class KioskWindow(QMainWindow):
     def _card_left_reader(self, event: events.CardLeftReader) -> None:
         if self.stack.currentWidget() in (self.message, self.attract):
             self.show_attract()
-        elif self.stack.currentWidget() is self.verifier and self.verifier.result:
+        elif self.showing("verifierScreen") and self.verifier.result:
             shown_ms = (time.monotonic() - self._verifier_shown_at) * 1000
             self._verifier_timer.start(int(max(0.0, VERIFIER_MIN_RESULT_MS - shown_ms)))
 
@@ -353,7 +376,7 @@ class KioskWindow(QMainWindow):
         self._verifier_timer.start(VERIFIER_RESULT_MS)
 
     def _verifier_done(self) -> None:
-        if self.stack.currentWidget() is self.verifier:  # not over the staff screen
+        if self.showing("verifierScreen"):  # not over the staff screen
             self.show_attract()
 
     def _sync_finished(self, event: events.SyncFinished) -> None:

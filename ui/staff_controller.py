@@ -16,8 +16,11 @@ from ui.background import run_in_background
 
 if TYPE_CHECKING:
     from ui.main_window import KioskWindow
+    from ui.screens import StaffScreen
 
 log = logging.getLogger(__name__)
+
+MAX_ALERTS = 100
 
 
 class StaffController(QObject):
@@ -25,11 +28,19 @@ class StaffController(QObject):
         super().__init__(window)
         self.window = window
         self.console = window.core.staff
-        self.screen = window.staff
         self.alerts: list[str] = []
         self._catalog_outcome = ""
-        screen = self.screen
+        self._last_sync: events.SyncFinished | None = None
+        self._attached = False
         window.attract.staff_requested.connect(self.open)
+
+    @property
+    def screen(self) -> StaffScreen:
+        return self.window.staff  # built on first use
+
+    def attach(self, screen: StaffScreen) -> None:
+        """Connect the staff screen, built when first needed, and show what came before."""
+        self._attached = True
         screen.closed.connect(self.close)
         screen.pin_entered.connect(self.check_pin)
         screen.sync_requested.connect(self.sync_now)
@@ -38,6 +49,9 @@ class StaffController(QObject):
         screen.service_moved.connect(self.move_service)
         screen.setting_changed.connect(self.change_setting)
         screen.verifier_section.refresh_requested.connect(self.refresh_status_list)
+        screen.show_alerts(self.alerts)
+        if self._last_sync is not None:
+            self.sync_finished(self._last_sync)
 
     def open(self) -> None:
         w = self.window
@@ -76,7 +90,7 @@ class StaffController(QObject):
         self.refresh_verifier()
 
     def refresh_counts(self) -> None:
-        if self.window.stack.currentWidget() is not self.screen or not self.screen.unlocked:
+        if not self.window.showing("staffScreen") or not self.screen.unlocked:
             return
         run_in_background(self.console.queue_counts, self.screen.show_counts, None, self)
 
@@ -124,12 +138,17 @@ class StaffController(QObject):
     def alert(self, event: events.StaffAlert) -> None:
         stamp = time.strftime("%H:%M")
         self.alerts.append(f"{stamp} {event.message(self.window.language)} ({event.detail})")
-        self.screen.show_alerts(self.alerts)
+        del self.alerts[:-MAX_ALERTS]  # a kiosk runs for months; the screen shows the last 3
+        if self._attached:  # otherwise the screen shows them when it is built
+            self.screen.show_alerts(self.alerts)
 
     def sync_finished(self, event: events.SyncFinished) -> None:
-        self.screen.show_sync_result(event.sent, event.failed, event.quarantined)
-        self.refresh_counts()
+        self._last_sync = event
+        if self._attached:
+            self.screen.show_sync_result(event.sent, event.failed, event.quarantined)
+            self.refresh_counts()
 
     def sync_progress(self, event: events.SyncProgress) -> None:
-        self.screen.show_progress(event.done, event.total)
-        self.refresh_counts()
+        if self._attached:
+            self.screen.show_progress(event.done, event.total)
+            self.refresh_counts()

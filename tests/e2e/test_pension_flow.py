@@ -105,9 +105,13 @@ def test_a_resident_id_card_does_what_the_social_security_card_does(
     """Issue 12: the same pension flow from a 居民身份证 laid on the SAM reader, with the
     PC/SC reader running beside it."""
     window = make_kiosk(backend.url, id_card_port=str(sam_reader.port))
-    # Once the ID-card reader answers, the villager is told both cards will do.
-    qtbot.waitUntil(lambda: "身份证" in window.core.reader_status.message.zh, timeout=5000)
-    assert "社保卡" in window.core.reader_status.message.zh
+
+    # Once both readers answer (in either order), the villager is told both cards will do.
+    def both_cards_invited() -> bool:
+        invitation = window.core.reader_status.message.zh
+        return "身份证" in invitation and "社保卡" in invitation
+
+    qtbot.waitUntil(both_cards_invited, timeout=5000)
     name, number = CHEN_XIUYING
     sam_reader.place(sam_card("resident-id", name, number))
     tracking_number = walk_to_receipt(qtbot, window, CHEN_XIUYING)

@@ -104,7 +104,7 @@ def test_online_the_four_answers_from_real_readers_shown_spoken_and_nothing_leak
     core, window, voice = verifier_window
     assert answer_on_screen(qtbot, window, lambda: card_slots.insert(*WANG_YAN)) == (
         "deny",
-        "✖ 禁止通行",
+        "禁止通行",
         "在线核验",
     )
     assert voice.texts[-1] == "禁止通行。在线核验"
@@ -113,7 +113,7 @@ def test_online_the_four_answers_from_real_readers_shown_spoken_and_nothing_leak
     back_to_waiting(qtbot, window)  # the card left: at once (after its 1 s on screen)
 
     result = answer_on_screen(qtbot, window, lambda: card_slots.insert(*CHEN_XIUYING))
-    assert result == ("manual", "! 请人工核验", "在线核验")
+    assert result == ("manual", "请人工核验", "在线核验")
     assert voice.texts[-1] == "请人工核验。在线核验"
     card_slots.remove()
     back_to_waiting(qtbot, window)
@@ -121,11 +121,11 @@ def test_online_the_four_answers_from_real_readers_shown_spoken_and_nothing_leak
     def place(person):
         return lambda: sam_reader.place(sam_card("resident-id", *person))
 
-    assert answer_on_screen(qtbot, window, place(PASSING))[:2] == ("pass", "✔ 通过")
+    assert answer_on_screen(qtbot, window, place(PASSING))[:2] == ("pass", "通过")
     assert voice.texts[-1] == "通过。在线核验"
     # The next card is taken at once: another laid on the reader replaces the answer.
     result = answer_on_screen(qtbot, window, place(ABSENT))
-    assert result == ("unknown", "? 无法核验 请人工核验", "在线核验")
+    assert result == ("unknown", "无法核验 请人工核验", "在线核验")
     assert voice.texts[-1] == "无法核验 请人工核验。在线核验"
     sam_reader.lift()
     back_to_waiting(qtbot, window)
@@ -149,7 +149,7 @@ def test_backend_down_answers_from_the_held_list_marked_offline(
     core, window, voice = verifier_window
     proxy.set_mode("down")  # connections reset, as when the line drops
     result, word, source = answer_on_screen(qtbot, window, lambda: card_slots.insert(*WANG_YAN))
-    assert (result, word) == ("deny", "✖ 禁止通行")
+    assert (result, word) == ("deny", "禁止通行")
     assert source == "离线核验 · 名单更新于0 分钟前"
     assert voice.texts[-1] == "禁止通行。离线核验 · 名单更新于0 分钟前"
 

@@ -1,24 +1,29 @@
 """Verifier mode (验码): the waiting screen and the huge result.
 
-Readable from across the room and never by colour alone: a colour, a symbol and the word
-(green ✔ 通过, yellow ! 请人工核验, red ✖ 禁止通行, grey ? 无法核验 请人工核验), the check's
-title as the list names it, the masked name, and where the answer came from (离线核验 with
-the list's age). The symbols are text for now; the pictograms come with the screen rework.
+Readable from across the room and never by colour alone: a colour, a pictogram and the
+word (green 通过, yellow 请人工核验, red 禁止通行, grey 无法核验 请人工核验), the
+check's title as the list names it, the masked name, and where the answer came from
+(离线核验 with the list's age). The pictograms are the bundled SVGs
+(`kiosk.pictograms.RESULT_PICTOGRAMS`: a tick in a circle, a warning triangle, a
+no-entry sign, a question mark in a circle), drawn in the result's text colour on its
+colour; they stand where text symbols stood, which left the words no room on 1024x768.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout
 
 from kiosk.events import CardVerified
+from kiosk.pictograms import RESULT_PICTOGRAMS
 from kiosk.text import Text
 from ui import physical
+from ui.pictograms import pictogram_label, pixmap_for
 from ui.screens.base import Screen
 from ui.theme import Theme
 from ui.widgets import label
 
-SYMBOLS = {"pass": "✔", "manual": "!", "deny": "✖", "unknown": "?"}
 # (background, text) per result; every pair >= 7:1, >= 15:1 in high contrast
 # (tests/unit/ui/test_verifier_screen.py measures them).
 COLOURS = {
@@ -41,6 +46,8 @@ T_HEADING = Text("验码", "Status check")
 T_ONLINE = Text("在线核验", "Checked online")
 T_OFFLINE = Text("离线核验 · 名单更新于{age}前", "Checked offline · list updated {age} ago")
 T_NO_SOURCE = Text("名单更新于{age}前", "List updated {age} ago")
+WAITING_PICTOGRAM = "card"
+PICTOGRAM_MM = 24
 
 
 def age_text(seconds: float) -> Text:
@@ -69,6 +76,10 @@ class VerifierScreen(Screen):
         layout = QVBoxLayout(self)
         self.margins(layout)
         self.heading = label("", "title", name="verifierTitle")
+        self.pictogram = pictogram_label(
+            WAITING_PICTOGRAM, theme.px(PICTOGRAM_MM), theme.palette.text
+        )
+        self.pictogram.setObjectName("verifierPictogram")
         self.status = label("", "huge", name="verifierStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         physical.minimum_height(self.status, theme, 60)
@@ -78,6 +89,7 @@ class VerifierScreen(Screen):
         self.source.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.heading)
         layout.addStretch(1)
+        layout.addWidget(self.pictogram, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.status)
         layout.addWidget(self.holder)
         layout.addWidget(self.source)
@@ -88,6 +100,7 @@ class VerifierScreen(Screen):
         self.result = ""
         self.heading.setText(T_HEADING(language))
         self.status.setStyleSheet("")
+        self._draw_pictogram(WAITING_PICTOGRAM, self.theme.palette.text, "")
         self.status.setText(T_WAITING(language))
         self.holder.clear()
         self.source.clear()
@@ -96,18 +109,73 @@ class VerifierScreen(Screen):
     def show_result(self, answer: CardVerified, language: str, theme: Theme) -> None:
         self.result = answer.result
         background, text = COLOURS[theme.high_contrast][answer.result]
-        self.status.setStyleSheet(
-            f"background: {background}; color: {text}; font-size: {theme.huge_px * 2}px;"
-            " font-weight: bold;"
-        )
-        self.status.setText(f"{SYMBOLS[answer.result]} {answer.label(language)}")
+        self._draw_pictogram(RESULT_PICTOGRAMS[answer.result], text, background)
+        self.status.setText(answer.label(language))
         self.heading.setText(answer.title(language))
         self.holder.setText(answer.masked_name)
         source = source_text(answer) or Text("", "")
         self.source.setText(source(language))
+        self._style_status()
         word = answer.label
         self.speech = Text(
             f"{word.zh}。{source.zh}",
             f"{word.en}. {source.en}".strip(),
             f"{word.yue or word.zh}。{source.zh}",
         )
+
+    def apply_theme(self, theme: Theme) -> None:
+        """A new DPI, text size or contrast: the pictogram and the word drawn again."""
+        super().apply_theme(theme)
+        if self.result:
+            background, text = COLOURS[theme.high_contrast][self.result]
+            self._draw_pictogram(RESULT_PICTOGRAMS[self.result], text, background)
+            self._style_status()
+        else:
+            self._draw_pictogram(WAITING_PICTOGRAM, theme.palette.text, "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self.result:
+            self._style_status()
+
+    def _style_status(self) -> None:
+        """The answer's word in its colours, as large as the screen takes: twice the huge
+        size where it fits (read from across the room), down to the huge size."""
+        background, text = COLOURS[self.theme.high_contrast][self.result]
+        px = self._word_px(self.status.text())
+        self.status.setStyleSheet(
+            f"background: {background}; color: {text}; font-size: {px}px; font-weight: bold;"
+        )
+
+    def _word_px(self, word: str) -> int:
+        largest, smallest = self.theme.huge_px * 2, self.theme.huge_px
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        others = [self.heading, self.pictogram, self.holder, self.source]
+        room = (
+            self.height()
+            - margins.top()
+            - margins.bottom()
+            - layout.spacing() * len(others)
+            - sum(
+                w.heightForWidth(width) if w.hasHeightForWidth() else w.sizeHint().height()
+                for w in others
+            )
+        )
+        font = QFont(self.status.font())
+        font.setBold(True)
+        flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter
+        for px in range(largest, smallest, -max(1, largest // 24)):
+            font.setPixelSize(px)
+            needed = QFontMetrics(font).boundingRect(QRect(0, 0, width, 100_000), flags, word)
+            if needed.width() <= width and needed.height() <= room:
+                return px
+        return smallest
+
+    def _draw_pictogram(self, name: str, colour: str, background: str) -> None:
+        side = self.theme.px(PICTOGRAM_MM)
+        self.pictogram.setFixedSize(side, side)
+        self.pictogram.setPixmap(pixmap_for(name, colour, side))
+        self.pictogram.setProperty("pictogramName", name)
+        self.pictogram.setStyleSheet(f"background: {background};" if background else "")

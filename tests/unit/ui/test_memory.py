@@ -5,10 +5,13 @@ import gc
 
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget, QWidgetItem
 
+from kiosk import events, messages
 from tests.helpers.kiosk_ui import choose_service, insert_card_event, make_window, tap
 from ui.screens.base import clear_layout, tiles
 from ui.screens.rating import RatingScreen
+from ui.screens.staff import StaffScreen
 from ui.screens.step import StepScreen
+from ui.screens.verifier import VerifierScreen
 from ui.theme import Theme
 from ui.tour import make_identity
 
@@ -82,3 +85,21 @@ def test_a_scrolling_screen_destroyed_reports_no_error(qtbot, capfd):
     gc.collect()
     # Its page's events reached the scroll watcher after the screen's Python side went.
     assert "Error calling Python override" not in capfd.readouterr().err
+
+
+def test_staff_and_verifier_screens_are_built_on_first_use(qtbot, tmp_path):
+    """A service terminal never shows the verifier and staff open theirs now and then:
+    neither is built at start (~2 MB of widgets), and each is built once."""
+    core, window = make_window(qtbot, tmp_path)
+    window.route(events.StaffAlert(messages.BACKGROUND_FAILED, "before the screen was built"))
+    window.route(events.SyncFinished(sent=3, failed=0, quarantined=0, unsent=0))
+    assert not window.findChildren(StaffScreen) and not window.findChildren(VerifierScreen)
+    assert not window.showing("staffScreen", "verifierScreen")  # asking builds nothing
+    assert not window.findChildren(StaffScreen)
+
+    staff = window.staff
+    assert window.staff is staff and window.findChildren(StaffScreen) == [staff]
+    # What staff were told before the screen existed is on it.
+    assert "before the screen was built" in staff.alerts.text()
+    assert "已上报 3" in staff.sync_result.text()
+    assert window.verifier is window.verifier and len(window.findChildren(VerifierScreen)) == 1

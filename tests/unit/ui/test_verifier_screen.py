@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtGui import QColor
 
 from drivers.pcsc.service import CardLeft
 from kiosk.voice import RecordingVoice
@@ -49,6 +50,17 @@ def verifier_window(qtbot, tmp_path, backend):
     core.stop()
 
 
+def drawn_in(pixmap, colour: str) -> bool:
+    """Whether the pictogram's strokes are in `colour` (the result's text colour)."""
+    image = pixmap.toImage()
+    wanted = QColor(colour).rgb()
+    return any(
+        image.pixelColor(x, y).alpha() == 255 and image.pixelColor(x, y).rgb() == wanted
+        for x in range(image.width())
+        for y in range(image.height())
+    )
+
+
 def swipe(qtbot, core, window, person) -> float:
     """The monotonic time the answer was painted."""
     with qtbot.waitSignal(window.verifier_shown, timeout=5000) as shown:
@@ -60,21 +72,27 @@ def test_the_four_answers_are_shown_and_spoken(qtbot, verifier_window):
     core, window, voice = verifier_window
     assert window.stack.currentWidget() is window.verifier
     assert text_of(window, "verifierStatus") == "请刷卡 / 请放身份证"
+    assert window.verifier.pictogram.property("pictogramName") == "card"
     expected = [
-        (YOUNGER, "pass", "✔ 通过", "#0F5132"),
-        (MANUAL, "manual", "! 请人工核验", "#FFD43B"),
-        (ELDER, "deny", "✖ 禁止通行", "#8B0000"),
-        (ABSENT, "unknown", "? 无法核验 请人工核验", "#4A4A4A"),
+        (YOUNGER, "pass", "通过", "#0F5132"),
+        (MANUAL, "manual", "请人工核验", "#FFD43B"),
+        (ELDER, "deny", "禁止通行", "#8B0000"),
+        (ABSENT, "unknown", "无法核验 请人工核验", "#4A4A4A"),
     ]
     for person, result, word, colour in expected:
         swipe(qtbot, core, window, person)  # the next card replaces the last answer at once
         assert window.verifier.result == result
         assert text_of(window, "verifierStatus") == word
         assert colour in window.verifier.status.styleSheet()
+        # Never colour alone: the result's own pictogram, drawn on the result's colour.
+        pictogram = window.verifier.pictogram
+        assert pictogram.property("pictogramName") == result
+        assert colour in pictogram.styleSheet()
+        assert drawn_in(pictogram.pixmap(), COLOURS[False][result][1])
         assert text_of(window, "verifierTitle") == "健康码核验"
         assert text_of(window, "verifierHolder") == person.masked_name()
         assert text_of(window, "verifierSource") == "在线核验"
-        assert voice.texts[-1] == word.split(" ", 1)[1] + "。在线核验"
+        assert voice.texts[-1] == word + "。在线核验"
     spoken = " ".join(voice.texts)
     for person, *_ in expected:
         assert person.id_number not in spoken and person.name not in spoken
@@ -104,7 +122,7 @@ def test_offline_answers_say_so_with_the_lists_age(qtbot, verifier_window, backe
     core, window, voice = verifier_window
     backend.stop()
     swipe(qtbot, core, window, ELDER)
-    assert text_of(window, "verifierStatus") == "✖ 禁止通行"
+    assert text_of(window, "verifierStatus") == "禁止通行"
     assert text_of(window, "verifierSource") == "离线核验 · 名单更新于0 分钟前"
     assert voice.texts[-1] == "禁止通行。离线核验 · 名单更新于0 分钟前"
 
