@@ -93,10 +93,9 @@ class WrapButton(QPushButton):
                 content.width() + icon.width() + ICON_SPACING_PX,
                 max(content.height(), icon.height()),
             )
-        size = self.style().sizeFromContents(
+        return self.style().sizeFromContents(
             QStyle.ContentsType.CT_PushButton, self._option(self.width()), content, self
         )
-        return size.expandedTo(self.minimumSize())
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt name)
         return True
@@ -106,7 +105,8 @@ class WrapButton(QPushButton):
             if len(self._heights) > 32:
                 self._heights.clear()
             height = self._heights[width] = self._size_for(self.displayed_text(width)).height()
-        return height
+        # The minimum is applied outside the caches: a new DPI changes it with no event.
+        return max(height, self.minimumHeight())
 
     def _forget_sizes(self) -> None:
         self._heights.clear()
@@ -133,11 +133,18 @@ class WrapButton(QPushButton):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
         # As narrow as the widest unbreakable piece (a CJK character, a Latin word).
         # Its height at a given width is heightForWidth's business (layouts ask it).
-        narrowest = self._size_for(wrap_text(self.text(), self.font(), 1.0))
-        return QSize(narrowest.width(), self.sizeHint().height())
+        if (hint := self._hints.get("minimum")) is None:
+            narrowest = self._size_for(wrap_text(self.text(), self.font(), 1.0))
+            hint = self._hints["minimum"] = QSize(narrowest.width(), self._natural().height())
+        return hint.expandedTo(self.minimumSize())
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
-        return self._size_for(self.text())
+        return self._natural().expandedTo(self.minimumSize())
+
+    def _natural(self) -> QSize:
+        if (hint := self._hints.get("natural")) is None:
+            hint = self._hints["natural"] = self._size_for(self.text())
+        return hint
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
         option = self._option(self.width())
