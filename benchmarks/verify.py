@@ -210,6 +210,8 @@ class Swipes:
         link.insert()
         answered = self._answered_or_failed(before, problems, "social security card")
         link.remove()
+        if not answered:  # what the card was sent: a power cycle between SELECT and READ?
+            self.problems[-1] += f" [frames: {', '.join(link.recent_frames)}]"
         self._taken_away(left)
         wait_for_presence(0, False)  # pcscd itself sees the slot empty before the next card
         if not answered:

@@ -6,6 +6,7 @@ frame is a 2-byte big-endian length and a payload; 1-byte payloads are control c
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import socket
@@ -21,6 +22,12 @@ VPCD_HOST = "127.0.0.1"
 VPCD_BASE_PORT = 35963  # reader "Virtual PCD 00 00"; 00 01 is +1
 
 CTRL_POWER_OFF, CTRL_POWER_ON, CTRL_RESET, CTRL_GET_ATR = 0, 1, 2, 4
+CONTROL_NAMES = {
+    CTRL_POWER_OFF: "power off",
+    CTRL_POWER_ON: "power on",
+    CTRL_RESET: "reset",
+    CTRL_GET_ATR: "get ATR",
+}
 
 
 class EmulatedCard(Protocol):
@@ -43,6 +50,9 @@ class VpcdLink:
         self._thread: threading.Thread | None = None
         self._hung = threading.Event()
         self.apdus_answered = 0
+        # The last frames vpcd sent (a control code's name or an APDU's INS), for the
+        # diagnosis of a failed read: what came between the SELECT and the READ.
+        self.recent_frames: collections.deque[str] = collections.deque(maxlen=24)
 
     def insert(self, timeout: float = 2.0) -> None:
         """Connect to vpcd (the card is inserted once this returns)."""
@@ -105,12 +115,14 @@ class VpcdLink:
     def _answer(self, payload: bytes) -> bytes | None:
         if len(payload) == 1:
             code = payload[0]
+            self.recent_frames.append(CONTROL_NAMES.get(code, f"control {code}"))
             if code == CTRL_GET_ATR:
                 return self.card.atr
             if code in (CTRL_POWER_OFF, CTRL_POWER_ON, CTRL_RESET):
                 self.card.reset()
             return None
         self.apdus_answered += 1
+        self.recent_frames.append(f"INS {payload[1]:02X}" if len(payload) > 1 else "?")
         return self.card.process(payload)
 
 
