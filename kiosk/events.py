@@ -83,7 +83,7 @@ class StaffAlert:
 @dataclass(frozen=True)
 class CardVerified:
     """Verifier mode: the answer for a swiped card (kiosk/verification.py). The window
-    shows it as colour + word + symbol; nothing of the card is kept."""
+    shows it as colour + pictogram + word; nothing of the card is kept."""
 
     result: str  # pass | manual | deny | unknown
     label: Text  # the word for the result, as the list names it

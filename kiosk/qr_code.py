@@ -26,6 +26,8 @@ try:
     import qrcode
 finally:
     sys.meta_path.remove(_finder)
+    # Imported again, with Pillow, should anyone later want qrcode's own drawers.
+    sys.modules.pop("qrcode.image.styles.moduledrawers", None)
 
 
 def qr_matrix(data: str, border: int = 4) -> list[list[bool]]:

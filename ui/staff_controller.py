@@ -31,6 +31,7 @@ class StaffController(QObject):
         self.alerts: list[str] = []
         self._catalog_outcome = ""
         self._last_sync: events.SyncFinished | None = None
+        self._last_progress: events.SyncProgress | None = None
         self._attached = False
         window.attract.staff_requested.connect(self.open)
 
@@ -50,6 +51,8 @@ class StaffController(QObject):
         screen.setting_changed.connect(self.change_setting)
         screen.verifier_section.refresh_requested.connect(self.refresh_status_list)
         screen.show_alerts(self.alerts)
+        if self._last_progress is not None:
+            screen.show_progress(self._last_progress.done, self._last_progress.total)
         if self._last_sync is not None:
             self.sync_finished(self._last_sync)
 
@@ -149,6 +152,7 @@ class StaffController(QObject):
             self.refresh_counts()
 
     def sync_progress(self, event: events.SyncProgress) -> None:
+        self._last_progress = event
         if self._attached:
             self.screen.show_progress(event.done, event.total)
             self.refresh_counts()

@@ -57,6 +57,8 @@ class WrapButton(QPushButton):
         self._heights: dict[int, int] = {}
         self._wrapped: dict[int, str] = {}  # the caption as drawn at a width
         self._hints: dict[str, QSize] = {}  # natural and minimum size
+        # (A style property that changes padding later must come with a StyleChange,
+        # e.g. setStyleSheet: a re-polish alone would leave these answers stale.)
 
     def _option(self, width: int) -> QStyleOptionButton:
         option = QStyleOptionButton()

@@ -143,9 +143,9 @@ class VerifierScreen(Screen):
         size where it fits (read from across the room), down to the huge size."""
         background, text = COLOURS[self.theme.high_contrast][self.result]
         px = self._word_px(self.status.text())
-        self.status.setStyleSheet(
-            f"background: {background}; color: {text}; font-size: {px}px; font-weight: bold;"
-        )
+        style = f"background: {background}; color: {text}; font-size: {px}px; font-weight: bold;"
+        if style != self.status.styleSheet():  # a resize mostly changes nothing
+            self.status.setStyleSheet(style)
 
     def _word_px(self, word: str) -> int:
         largest, smallest = self.theme.huge_px * 2, self.theme.huge_px
@@ -163,6 +163,7 @@ class VerifierScreen(Screen):
                 for w in others
             )
         )
+        room = max(room, self.status.minimumHeight())  # the layout gives it that at least
         font = QFont(self.status.font())
         font.setBold(True)
         flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter

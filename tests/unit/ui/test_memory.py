@@ -92,6 +92,7 @@ def test_staff_and_verifier_screens_are_built_on_first_use(qtbot, tmp_path):
     neither is built at start (~2 MB of widgets), and each is built once."""
     core, window = make_window(qtbot, tmp_path)
     window.route(events.StaffAlert(messages.BACKGROUND_FAILED, "before the screen was built"))
+    window.route(events.SyncProgress(done=3, total=3))
     window.route(events.SyncFinished(sent=3, failed=0, quarantined=0, unsent=0))
     assert not window.findChildren(StaffScreen) and not window.findChildren(VerifierScreen)
     assert not window.showing("staffScreen", "verifierScreen")  # asking builds nothing
@@ -102,4 +103,5 @@ def test_staff_and_verifier_screens_are_built_on_first_use(qtbot, tmp_path):
     # What staff were told before the screen existed is on it.
     assert "before the screen was built" in staff.alerts.text()
     assert "已上报 3" in staff.sync_result.text()
+    assert (staff.progress.value(), staff.progress.maximum()) == (3, 3)
     assert window.verifier is window.verifier and len(window.findChildren(VerifierScreen)) == 1

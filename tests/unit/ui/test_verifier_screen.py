@@ -7,15 +7,19 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 
 from drivers.pcsc.service import CardLeft
+from kiosk.events import CardVerified
+from kiosk.text import Text
 from kiosk.voice import RecordingVoice
 from tests.helpers.kiosk_ui import insert_card_event, make_window, open_staff, tap, text_of
 from tests.helpers.verifier import VerifierBackend
 from ui.main_window import VERIFIER_RESULT_MS
-from ui.screens.verifier import COLOURS
-from ui.theme import contrast_ratio
+from ui.screens.verifier import COLOURS, VerifierScreen
+from ui.theme import Theme, contrast_ratio
 from ui.tour import ELDER, YOUNGER, make_identity
 
 MANUAL = make_identity("张三", "11010119900307123")
@@ -139,3 +143,37 @@ def test_the_staff_page_counts_todays_checks_and_shows_the_list(qtbot, verifier_
     assert text_of(window, "verified_deny") == "1" and text_of(window, "verified_online") == "3"
     assert "第 1 版,3 人" in text_of(window, "verifierList")
     assert text_of(window, "verifierClock") == "时钟:正常"
+
+
+def answer(result: str, label: Text) -> CardVerified:
+    return CardVerified(result, label, Text("健康码核验", "Health code"), "王*", "online",
+                        None, 1, "")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "text_size", "doubled"),
+    [(1920, 1080, "standard", True), (1024, 768, "extra_large", False)],
+)
+def test_the_word_is_as_large_as_the_screen_takes(qtbot, width, height, text_size, doubled):
+    """Twice the huge size where it fits (read from across the room); smaller where it
+    would not fit, never cut; the high-contrast colours after a theme change."""
+    theme = Theme(text_size=text_size, dpi=85.0)
+    screen = VerifierScreen(theme)
+    qtbot.addWidget(screen)
+    screen.resize(width, height)
+    screen.show()
+    word = Text("无法核验 请人工核验", "Cannot verify: please check by hand")
+    screen.show_result(answer("unknown", word), "en", theme)
+    QApplication.processEvents()
+    px = screen.status.font().pixelSize()
+    assert (px == 2 * theme.huge_px) is doubled, (px, theme.huge_px)
+    assert theme.huge_px <= px <= 2 * theme.huge_px
+    room = screen.status.contentsRect()
+    flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter
+    needed = screen.status.fontMetrics().boundingRect(room, flags, screen.status.text())
+    assert needed.height() <= room.height() and needed.width() <= room.width()
+
+    screen.apply_theme(theme.with_(high_contrast=True))
+    background, text = COLOURS[True]["unknown"]
+    assert background in screen.status.styleSheet() and text in screen.status.styleSheet()
+    assert background in screen.pictogram.styleSheet()
