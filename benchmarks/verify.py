@@ -247,6 +247,7 @@ def swipe_figures(backend: VerifierBackend, work: Path, swipes: int) -> None:
             wait_until(app, lambda: core.verifier.keeper.current is not None, 60)
             wait_until(app, lambda: "身份证" in core.reader_status.message.zh, 10)
             rss: list[float] = []
+            course: list[str] = []
             figures: dict[str, dict[str, list[float]]] = {}
             failures: dict[str, int] = {}
             for phase in ("online", "offline"):
@@ -266,6 +267,9 @@ def swipe_figures(backend: VerifierBackend, work: Path, swipes: int) -> None:
                         sources.add(source)
                         if phase == "online" and kind.startswith("social") and count == 99:
                             rss.append(rss_mb())
+                        if count % 250 == 249:  # the course, to tell a plateau from a leak
+                            course.append(f"{phase} {kind.split()[0]} {count + 1}: "
+                                          f"{rss_mb():.1f}")  # fmt: skip
                     assert sources == {phase}, (phase, kind, sources)
                     figures[f"{kind} {phase}"] = {"identified": identified, "placed": placed}
                     failures[f"{kind} {phase}"] = failed
@@ -288,6 +292,7 @@ def swipe_figures(backend: VerifierBackend, work: Path, swipes: int) -> None:
     print(f"RSS after swipe 100: {rss[0]:.1f} MB, after all: {rss[-1]:.1f} MB, growth "
           f"{rss[-1] - rss[0]:+.1f} MB (target <= 2 MB: "
           f"{'met' if rss[-1] - rss[0] <= 2 else 'NOT met'})")  # fmt: skip
+    print("RSS course (MB, every 250 swipes of each kind): " + "; ".join(course))
 
 
 def swipe_floors(backend: VerifierBackend, swipes: int) -> dict[str, list[float]]:
