@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from dataclasses import dataclass
 
 import requests
@@ -445,7 +446,7 @@ def _held_status_list(config: KioskConfig, lookup: bytes, public_key, now: float
             "check both verifier keys against the backend's; the kiosk fetches a new list "
             "once they match",
         )
-    now = dt.datetime.now().timestamp() if now is None else now
+    now = time.time() if now is None else now
     age_h = held.age_s(now) / 3600
     detail = f"sequence {held.sequence}, {held.count} entries, issued {age_h:.1f} h ago"
     if held.expired(now):

@@ -368,7 +368,7 @@ class KioskWindow(QMainWindow):
 
     def _card_verified(self, event: events.CardVerified) -> None:
         """The next card's answer replaces the last at once."""
-        self.verifier.show_result(event, self.language, self.theme)
+        self.verifier.show_result(event, self.language)
         self.show_screen(self.verifier)
         self.verifier.repaint()
         self._verifier_shown_at = time.monotonic()

@@ -38,7 +38,12 @@ def pictogram_label(name: str, side_px: int, colour: str) -> QLabel:
     """A pictogram as a label beside words (never alone: MIIT elder guidance)."""
     picture = QLabel()
     picture.setObjectName("pictogram")
+    show_pictogram(picture, name, colour, side_px)
+    return picture
+
+
+def show_pictogram(picture: QLabel, name: str, colour: str, side_px: int) -> None:
+    """Draw pictogram `name` on `picture`, again for a new answer, DPI or contrast."""
     picture.setFixedSize(side_px, side_px)
     picture.setPixmap(pixmap_for(name, colour, side_px))
     picture.setProperty("pictogramName", name)
-    return picture

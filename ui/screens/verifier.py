@@ -19,7 +19,7 @@ from kiosk.events import CardVerified
 from kiosk.pictograms import RESULT_PICTOGRAMS
 from kiosk.text import Text
 from ui import physical
-from ui.pictograms import pictogram_label, pixmap_for
+from ui.pictograms import pictogram_label, show_pictogram
 from ui.screens.base import Screen
 from ui.theme import Theme
 from ui.widgets import label
@@ -99,23 +99,20 @@ class VerifierScreen(Screen):
     def show_waiting(self, language: str) -> None:
         self.result = ""
         self.heading.setText(T_HEADING(language))
-        self.status.setStyleSheet("")
-        self._draw_pictogram(WAITING_PICTOGRAM, self.theme.palette.text, "")
         self.status.setText(T_WAITING(language))
         self.holder.clear()
         self.source.clear()
+        self._draw()
         self.speech = T_WAITING_SPEECH
 
-    def show_result(self, answer: CardVerified, language: str, theme: Theme) -> None:
+    def show_result(self, answer: CardVerified, language: str) -> None:
         self.result = answer.result
-        background, text = COLOURS[theme.high_contrast][answer.result]
-        self._draw_pictogram(RESULT_PICTOGRAMS[answer.result], text, background)
         self.status.setText(answer.label(language))
         self.heading.setText(answer.title(language))
         self.holder.setText(answer.masked_name)
         source = source_text(answer) or Text("", "")
         self.source.setText(source(language))
-        self._style_status()
+        self._draw()  # after the texts: the word's size depends on theirs
         word = answer.label
         self.speech = Text(
             f"{word.zh}。{source.zh}",
@@ -126,17 +123,26 @@ class VerifierScreen(Screen):
     def apply_theme(self, theme: Theme) -> None:
         """A new DPI, text size or contrast: the pictogram and the word drawn again."""
         super().apply_theme(theme)
-        if self.result:
-            background, text = COLOURS[theme.high_contrast][self.result]
-            self._draw_pictogram(RESULT_PICTOGRAMS[self.result], text, background)
-            self._style_status()
-        else:
-            self._draw_pictogram(WAITING_PICTOGRAM, theme.palette.text, "")
+        self._draw()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         if self.result:
             self._style_status()
+
+    def _draw(self) -> None:
+        """The pictogram and the word of what shows (waiting, or the answer in its
+        colours), at the theme's sizes."""
+        side = self.theme.px(PICTOGRAM_MM)
+        if not self.result:
+            show_pictogram(self.pictogram, WAITING_PICTOGRAM, self.theme.palette.text, side)
+            self.pictogram.setStyleSheet("")
+            self.status.setStyleSheet("")
+            return
+        background, text = COLOURS[self.theme.high_contrast][self.result]
+        show_pictogram(self.pictogram, RESULT_PICTOGRAMS[self.result], text, side)
+        self.pictogram.setStyleSheet(f"background: {background};")
+        self._style_status()
 
     def _style_status(self) -> None:
         """The answer's word in its colours, as large as the screen takes: twice the huge
@@ -173,10 +179,3 @@ class VerifierScreen(Screen):
             if needed.width() <= width and needed.height() <= room:
                 return px
         return smallest
-
-    def _draw_pictogram(self, name: str, colour: str, background: str) -> None:
-        side = self.theme.px(PICTOGRAM_MM)
-        self.pictogram.setFixedSize(side, side)
-        self.pictogram.setPixmap(pixmap_for(name, colour, side))
-        self.pictogram.setProperty("pictogramName", name)
-        self.pictogram.setStyleSheet(f"background: {background};" if background else "")

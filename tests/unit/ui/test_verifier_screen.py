@@ -163,7 +163,7 @@ def test_the_word_is_as_large_as_the_screen_takes(qtbot, width, height, text_siz
     screen.resize(width, height)
     screen.show()
     word = Text("无法核验 请人工核验", "Cannot verify: please check by hand")
-    screen.show_result(answer("unknown", word), "en", theme)
+    screen.show_result(answer("unknown", word), "en")
     QApplication.processEvents()
     px = screen.status.font().pixelSize()
     assert (px == 2 * theme.huge_px) is doubled, (px, theme.huge_px)
