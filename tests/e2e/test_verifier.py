@@ -221,6 +221,19 @@ def test_a_clock_off_the_backends_date_answers_grey(cli_kiosk, sam_reader):
     assert "ahead of the backend" in skewed["stderr"]  # the staff alert, logged
 
 
+def test_a_clock_behind_the_held_lists_issue_time_answers_grey(cli_kiosk, sam_reader, proxy):
+    kiosk_verify(cli_kiosk, sam_reader, "--refresh-list")
+    proxy.set_mode("down")  # no `Date` to compare with: only the list's issue time is left
+    behind = kiosk_verify(cli_kiosk, sam_reader, faketime="-1h")  # clock_skew_max_s: 120 s
+    assert {k: behind[k] for k in ("result", "source", "reason")} == {
+        "result": "unknown",
+        "source": "none",
+        "reason": "clock_behind_list",
+    }
+    assert "behind the status list's issue time" in behind["stderr"]  # the staff alert
+    assert kiosk_verify(cli_kiosk, sam_reader)["source"] == "offline"  # the true clock: answers
+
+
 def test_a_tampered_list_and_an_older_one_are_refused_and_the_last_good_one_kept(
     cli_kiosk, sam_reader, proxy, verifier_backend
 ):
