@@ -3,7 +3,9 @@
 import io
 import re
 import subprocess
+import threading
 import wave
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from kiosk.voice import (
     Speaker,
 )
 from tests.helpers.kiosk_ui import choose_service, insert_card_event, make_window, tap
+from tests.helpers.waiting import wait_for
 from ui.tour import ELDER, run_tour
 
 
@@ -148,3 +151,59 @@ def test_every_prompt_starts_with_silence_so_a_waking_sound_device_loses_no_syll
 def test_espeak_ng_makes_audio_for_mandarin_and_cantonese(language, prompt):
     seconds, peak = audio_of(EspeakVoice.render_wav(prompt, language))
     assert seconds > 0.8 and peak > 1000
+
+
+def fake_espeak(tmp_path) -> Path:
+    """An executable in espeak-ng's place: notes its pid and what it was asked to say, then
+    speaks for 30 s (unless killed)."""
+    script = tmp_path / "espeak-ng"
+    script.write_text(f'#!/bin/sh\necho "$$ $*" >> {tmp_path / "said"}\nexec sleep 30\n')
+    script.chmod(0o755)
+    return script
+
+
+def alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_espeak_starts_and_cuts_off_on_its_own_thread(tmp_path):
+    voice = EspeakVoice(str(fake_espeak(tmp_path)))
+    said = tmp_path / "said"
+    voice.speak("请刷卡", "zh", 160, 120)
+    assert voice.wait_idle()
+    first = voice.speaking_pid
+    assert first is not None and alive(first)
+    wait_for(lambda: said.exists() and "请刷卡" in said.read_text(), 5, "the first utterance")
+    voice.speak("Please swipe", "en", 160, 120)  # the next screen cuts the last one off
+    assert voice.wait_idle()
+    second = voice.speaking_pid
+    assert second not in (None, first) and alive(second) and not alive(first)
+    voice.stop()
+    assert voice.wait_idle()
+    assert voice.speaking_pid is None and not alive(second)
+    assert voice.available and threading.current_thread() is not voice._thread
+
+
+def test_a_burst_of_screens_speaks_only_the_last_and_the_gui_never_waits(tmp_path):
+    voice = EspeakVoice(str(fake_espeak(tmp_path)))
+    gate = threading.Event()
+    real_start = voice._start
+    voice._start = lambda command: (gate.wait(10), real_start(command))
+    for n in range(50):  # the speech thread is stuck starting the first: the GUI goes on
+        voice.speak(f"第{n}页", "zh", 160, 120)
+    assert not voice.wait_idle(0.05)
+    gate.set()
+    assert voice.wait_idle()
+    said = tmp_path / "said"
+    wait_for(lambda: said.exists() and "第49页" in said.read_text(), 5, "the last utterance")
+    spoken = {re.search(r"第\d+页", line)[0] for line in said.read_text().splitlines()}
+    assert spoken <= {"第0页", "第49页"}  # the first (if it started before it was cut), the last
+    voice.stop()
+    assert voice.wait_idle()
+
+
+def test_espeak_that_cannot_start_leaves_the_kiosk_silent_and_says_why(tmp_path):
+    voice = EspeakVoice(str(tmp_path / "no-such-espeak"))
+    voice.speak("请刷卡", "zh", 160, 120)
+    assert voice.wait_idle()
+    assert not voice.available and "cannot start" in voice.status
