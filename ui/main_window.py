@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict
 
 from PySide6.QtCore import QEvent, QObject, QRect, QTimer, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QBoxLayout,
@@ -65,6 +66,11 @@ class _TapWatcher(QObject):
         self._last_press = -1  # one press reaches the widget, then its parents: one tap
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        # Every event of every object passes here: a type test in C first (a QMouseEvent
+        # wrapper), the enum only for mouse events (~6 -> ~1 us a call, ~60,000 calls
+        # in 50 sessions).
+        if not isinstance(event, QMouseEvent):
+            return False
         try:
             if event.type() == QEvent.Type.MouseButtonPress and (
                 watched is self.window.windowHandle()

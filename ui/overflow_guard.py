@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QStackedWidget, QWidget
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
 from kiosk import events
 from kiosk.text import Text
@@ -51,6 +51,9 @@ class OverflowGuard:
         page: QWidget = self.stack.currentWidget()
         if page is None or not page.isVisible():
             return
+        # Layouts asked for since (a staff alert added to the page shown) are done first:
+        # measured halfway, a label stands at its old height under its new text.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
         window = page.window()
         cut = cut_widgets(window, page, page.objectName())
         scroller = getattr(page, "scroller", None)
