@@ -168,13 +168,19 @@ def list_figures(backend: VerifierBackend, work: Path) -> None:
 class Swipes:
     def __init__(self, app, core: KioskCore, window: KioskWindow, emulator: SamReaderEmulator):
         self.app, self.core, self.window, self.emulator = app, core, window, emulator
-        self.shown: list[tuple[float, float]] = []
+        # A count and the last answer's times, not a list: the RSS figure is the kiosk's.
+        self.shown_count = 0
+        self.last_shown = (0.0, 0.0)
         self.answers: list = []
         self.problems: list[str] = []  # card reads that failed
         self.readers: list[str] = []  # reader states, for the diagnosis of a stall
         self.left = 0
-        window.verifier_shown.connect(lambda identified, at: self.shown.append((identified, at)))
+        window.verifier_shown.connect(self._shown)
         core.add_listener(self._seen)
+
+    def _shown(self, identified: float, painted: float) -> None:
+        self.shown_count += 1
+        self.last_shown = (identified, painted)
 
     def _seen(self, event) -> None:
         if isinstance(event, events.CardVerified):
@@ -191,12 +197,12 @@ class Swipes:
         try:
             wait_until(
                 self.app,
-                lambda: len(self.shown) > before or len(self.problems) > problems_before,
+                lambda: self.shown_count > before or len(self.problems) > problems_before,
             )
         except TimeoutError:
             seen = self.problems[-3:] + self.readers[-3:]
             raise TimeoutError(f"{what}: no answer in 10 s; seen {seen}") from None
-        return len(self.shown) > before
+        return self.shown_count > before
 
     def _taken_away(self, left_before: int) -> None:
         """The core saw the card go (the next one is a new card; the screen need not have
@@ -204,7 +210,7 @@ class Swipes:
         wait_until(self.app, lambda: self.left > left_before, 5.0)
 
     def social_security(self) -> tuple[float, float, str] | None:
-        before, problems, left = len(self.shown), len(self.problems), self.left
+        before, problems, left = self.shown_count, len(self.problems), self.left
         link = VpcdLink(EmulatedSocialSecurityCard(SocialSecurityCardData(*WANG_YAN)), 0)
         inserted_at = time.monotonic()
         link.insert()
@@ -216,11 +222,11 @@ class Swipes:
         wait_for_presence(0, False)  # pcscd itself sees the slot empty before the next card
         if not answered:
             return None
-        identified, painted = self.shown[-1]
+        identified, painted = self.last_shown
         return painted - identified, painted - inserted_at, self.answers[-1].source
 
     def id_card(self) -> tuple[float, float, str] | None:
-        before, problems, left = len(self.shown), len(self.problems), self.left
+        before, problems, left = self.shown_count, len(self.problems), self.left
         self.emulator.place(sam_card("resident-id", *ID_HOLDER))
         placed_at = self.emulator.placed_at
         answered = self._answered_or_failed(before, problems, "ID card")
@@ -228,7 +234,7 @@ class Swipes:
         self._taken_away(left)
         if not answered:
             return None
-        identified, painted = self.shown[-1]
+        identified, painted = self.last_shown
         return painted - identified, painted - placed_at, self.answers[-1].source
 
 

@@ -1,3 +1,4 @@
+import ctypes
 import os
 import sqlite3
 import stat
@@ -8,6 +9,7 @@ import pytest
 from offline_cache.database import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    SQLITE_HEAP_LIMIT_BYTES,
     Store,
     StoreError,
     StoreUnavailable,
@@ -35,6 +37,45 @@ def test_durability_pragmas_are_set_on_every_threads_connection(tmp_path):
     worker.join()
     assert seen == [("wal", 2, 10_000)] * 2  # WAL, FULL, a busy timeout, on both threads
     assert (tmp_path / "kiosk.db-wal").exists()
+
+
+def sqlite_memory_used() -> int:
+    """SQLite's own count of the heap it holds in this process (all connections)."""
+    library = ctypes.CDLL("libsqlite3.so.0")  # the one the sqlite3 module is linked to
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library.sqlite3_memory_used()
+
+
+def test_page_caches_of_many_threads_stay_within_one_bound(tmp_path):
+    """Each thread's connection caches up to 1 MiB of pages; a kiosk whose threads each
+    read a large store would hold all of those. The process-wide soft heap limit makes
+    SQLite reuse pages past SQLITE_HEAP_LIMIT_BYTES instead."""
+    store = open_store(tmp_path / "kiosk.db")
+    with store.write() as conn:
+        conn.execute("CREATE TABLE bulk (id INTEGER PRIMARY KEY, body BLOB)")
+        conn.executemany(
+            "INSERT INTO bulk (body) VALUES (?)", ((os.urandom(900),) for _ in range(8000))
+        )
+    assert store.read_one("PRAGMA soft_heap_limit")[0] == SQLITE_HEAP_LIMIT_BYTES
+    all_read = threading.Barrier(6 + 1)
+    measured = threading.Event()
+
+    def read_everything() -> None:  # and stay alive with a full cache until measured
+        assert store.read_one("SELECT sum(length(body)) FROM bulk")[0] == 8000 * 900
+        all_read.wait(30)
+        measured.wait(30)
+
+    workers = [threading.Thread(target=read_everything) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    all_read.wait(30)
+    used = sqlite_memory_used()
+    measured.set()
+    for worker in workers:
+        worker.join()
+    # Six threads' caches of 1 MiB each would be 6+ MiB; a little over the limit is the
+    # connections' own schema and statements.
+    assert used < SQLITE_HEAP_LIMIT_BYTES + 2**19, used
 
 
 def test_each_thread_has_its_own_connection(tmp_path):
