@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from offline_cache.database import SQLITE_HEAP_LIMIT_BYTES
+
 log = logging.getLogger(__name__)
 
 BATCH_EVENTS = 500  # one upload (the backend takes up to 500 events a request)
@@ -255,5 +257,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     # Appends and one indexed scan for the unbatched rows: a small page cache does
     # (SQLite's default, 2 MiB, only grows the kiosk as usage.db grows).
     conn.execute("PRAGMA cache_size=-512")
+    # The process-wide bound on SQLite's memory, set whichever store connects first.
+    conn.execute(f"PRAGMA soft_heap_limit={SQLITE_HEAP_LIMIT_BYTES}")
     conn.executescript(SCHEMA)
     return conn

@@ -53,6 +53,10 @@ class Voice(Protocol):
 
     def stop(self) -> None: ...
 
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        """Until what was asked is done (started, or cut off); False on the timeout."""
+        ...
+
 
 class SilentVoice:
     available = False
@@ -65,6 +69,9 @@ class SilentVoice:
 
     def stop(self) -> None:
         pass
+
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        return True
 
 
 class RecordingVoice:
@@ -82,6 +89,9 @@ class RecordingVoice:
 
     def stop(self) -> None:
         self.stops += 1
+
+    def wait_idle(self, timeout_s: float = 5.0) -> bool:
+        return True
 
     @property
     def texts(self) -> list[str]:
@@ -115,7 +125,7 @@ class EspeakVoice:
         self._hand_over([])
 
     def wait_idle(self, timeout_s: float = 5.0) -> bool:
-        """Until the speech thread has acted on every request (tests, shutdown)."""
+        """Until the speech thread has acted on every request (shutdown, tests)."""
         with self._changed:
             return self._changed.wait_for(lambda: self._request is None, timeout_s)
 
@@ -130,7 +140,7 @@ class EspeakVoice:
             if request == [] and self._request is None and self._process is None:
                 return  # nothing speaks and nothing will: a stop has nothing to do
             self._request = request
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
                 self._thread.start()
             self._changed.notify_all()
@@ -233,6 +243,11 @@ class Speaker:
 
     def stop(self) -> None:
         self.voice.stop()
+
+    def voice_idle(self, timeout_s: float) -> bool:
+        """Until the voice has acted on what it was asked: at shutdown, so an utterance
+        cut off is really gone."""
+        return self.voice.wait_idle(timeout_s)
 
     def next_volume(self) -> Text:
         self.volume_level = (self.volume_level + 1) % len(VOLUME_LEVELS)

@@ -68,4 +68,6 @@ def run_window(
     try:
         return app.exec()
     finally:
+        window.speaker.stop()  # an utterance must not outlive the kiosk
+        window.speaker.voice_idle(1.0)
         core.stop()

@@ -404,6 +404,7 @@ class KioskWindow(QMainWindow):
             return
         self.receipt.wipe()
         self.result.wipe()
+        self.speaker.stop()  # nothing of the villager's goes on being read out
         self.idle_guard.stop()
         QTimer.singleShot(0, release_free_memory)  # after the wiped widgets are deleted
         if reason == "idle":

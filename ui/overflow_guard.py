@@ -52,8 +52,11 @@ class OverflowGuard:
         if page is None or not page.isVisible():
             return
         # Layouts asked for since (a staff alert added to the page shown) are done first:
-        # measured halfway, a label stands at its old height under its new text.
-        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
+        # measured halfway, a label stands at its old height under its new text. A few
+        # rounds: laying out posts more requests (the scroll cue shown, a page resized),
+        # and one call leaves those for later.
+        for _ in range(4):
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
         window = page.window()
         cut = cut_widgets(window, page, page.objectName())
         scroller = getattr(page, "scroller", None)
