@@ -155,7 +155,8 @@ class EspeakVoice:
                 self._kill()
                 if request:
                     self._start(request)
-            except Exception:  # noqa: BLE001 - the kiosk goes on silent, and staff are told
+            except Exception:  # noqa: BLE001 - the thread goes on with the next request;
+                # staff see the status on the terminal page
                 log.exception("speech thread")
                 self.available = False
                 self.status = "espeak-ng failed (see the log)"
