@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 CLOCK_REASONS = ("clock_skewed", "clock_behind_list", "clock_went_back")
 ONLINE_TIMEOUT_S = (0.5, 1.0)  # connect, answer: the seed's machine took 1 s in all
 OFFLINE_HOLD_S = 15.0
+# The check is recorded this long after its answer is handed to the window: sealing it and
+# writing SQLite hold the interpreter in stretches, and done at once they slowed the paint
+# of the answer they record (offline p95 9.1 -> 7.3 ms over 250 swipes when deferred).
+RECORD_AFTER_S = 0.025
 
 
 def card_has_ended(identity: Identity, today: dt.date) -> bool:
@@ -100,6 +104,10 @@ class Verifier:
         self._online = BackendClient(config.backend_url, config.backend_token)
         self._offline_until = 0.0
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verifier")
+        # Checks are recorded in order on a thread of their own, so the next card's answer
+        # never waits behind the last one's record.
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verifier-record")
+        self._stopping = threading.Event()  # set: what is left is recorded without delay
         self._alerted: set[str] = set()
         self._lock = threading.Lock()
 
@@ -140,6 +148,8 @@ class Verifier:
 
     def stop(self) -> None:
         self._worker.shutdown(wait=True)
+        self._stopping.set()
+        self._recorder.shutdown(wait=True)
         if self.keeper is not None:
             self.keeper.save_state()
             self.keeper.close()
@@ -148,32 +158,47 @@ class Verifier:
     # -- a swipe --------------------------------------------------------------------------
 
     def swipe(self, identity: Identity, identified_at: float) -> Future:
-        """From the device thread: answer on the verifier thread, emit, then record."""
-        return self._worker.submit(self._answer_and_record, identity, identified_at)
+        """From the device thread: answer on the verifier thread and emit; the check is
+        recorded on the recorder thread RECORD_AFTER_S later. The future holds the answer
+        once it is recorded."""
+        recorded: Future = Future()
+        self._worker.submit(self._answer_then_record, identity, identified_at, recorded)
+        return recorded
 
     def wait_idle(self, timeout_s: float = 30.0) -> None:
         """Until every swipe handed over so far is answered and recorded."""
         self._worker.submit(lambda: None).result(timeout_s)
+        self._recorder.submit(lambda: None).result(timeout_s)
 
-    def _answer_and_record(self, identity: Identity, identified_at: float) -> CardVerified:
-        digest = lookup_digest(self._key, identity.id_number) if self._key else b""
+    def _answer_then_record(self, identity: Identity, identified_at: float, recorded: Future):
         try:
-            answer = self.answer(identity, identified_at, digest)
-        except Exception as error:  # a bug must still give an answer, and never a green one
-            log.exception("verifier check failed")
-            self._alert_once(messages.VERIFY_LIST_STAFF, f"check failed: {type(error).__name__}")
-            answer = CardVerified(
-                "unknown", messages.VERIFY_LABELS["unknown"], messages.VERIFY_TITLE,
-                identity.masked_name(), "none", None, None, "error", identified_at,
-            )  # fmt: skip
-        self._emit(answer)
+            digest = lookup_digest(self._key, identity.id_number) if self._key else b""
+            try:
+                answer = self.answer(identity, identified_at, digest)
+            except Exception as error:  # a bug must still give an answer, never a green one
+                log.exception("verifier check failed")
+                self._alert_once(
+                    messages.VERIFY_LIST_STAFF, f"check failed: {type(error).__name__}"
+                )
+                answer = CardVerified(
+                    "unknown", messages.VERIFY_LABELS["unknown"], messages.VERIFY_TITLE,
+                    identity.masked_name(), "none", None, None, "error", identified_at,
+                )  # fmt: skip
+            self._emit(answer)
+            self._recorder.submit(self._record_soon, answer, digest, recorded)
+        except BaseException as error:
+            recorded.set_exception(error)
+            raise
+
+    def _record_soon(self, answer: CardVerified, digest: bytes, recorded: Future) -> None:
+        self._stopping.wait(RECORD_AFTER_S)
         if digest:
             try:
                 self._record(answer, digest.hex())
-            except Exception as error:  # noqa: BLE001 - the next card must still be answered
+            except Exception as error:  # noqa: BLE001 - the next card must still be recorded
                 log.exception("verifier check not recorded")
                 self._alert_once(messages.VERIFY_RECORD_STAFF, type(error).__name__)
-        return answer
+        recorded.set_result(answer)
 
     def answer(self, identity: Identity, identified_at: float, digest: bytes) -> CardVerified:
         held = self.keeper.held() if self.keeper is not None else None

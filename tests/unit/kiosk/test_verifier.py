@@ -5,6 +5,7 @@ lists keep the last good one; every check recorded and synced through the outbox
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from kiosk.verification import Verifier
 from tests.helpers.enrolment import enrolled
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.verifier import VerifierBackend
+from tests.helpers.waiting import wait_for
 from ui.tour import ELDER, YOUNGER, make_identity
 
 MANUAL = make_identity("张三", "11010119900307123")
@@ -257,3 +259,35 @@ def test_a_check_that_fails_inside_still_answers_grey_and_tells_staff(backend, k
     assert answer.masked_name == YOUNGER.masked_name()
     assert [e for e in kiosk.events if isinstance(e, CardVerified)] == [answer]
     assert "check failed: OSError" in kiosk.alerts
+
+
+def test_the_next_answer_never_waits_behind_the_last_record_and_stop_records_the_rest(
+    backend, kiosks
+):
+    """Records are written on their own thread, after the answer is out: a slow disk
+    holds no villager at the reader, and stopping the kiosk still records every check."""
+    kiosk = kiosks(backend.url, backend)
+    assert kiosk.verifier.refresh_list().outcome == "installed"
+    disk_free = threading.Event()
+    real_record = kiosk.verifier._record
+
+    def slow_disk(answer, digest_hex):
+        disk_free.wait(10)
+        real_record(answer, digest_hex)
+
+    kiosk.verifier._record = slow_disk
+    pending = [kiosk.verifier.swipe(person, time.monotonic()) for person in (ELDER, YOUNGER)]
+    wait_for(
+        lambda: len([e for e in kiosk.events if isinstance(e, CardVerified)]) == 2,
+        5,
+        "both answers while the first record is stuck",
+    )
+    assert not any(future.done() for future in pending) and kiosk.recorded == 0
+    disk_free.set()
+    kiosk.verifier.swipe(MANUAL, time.monotonic())  # handed over just before the kiosk stops
+    kiosk.verifier.stop()
+    assert [future.result(0).result for future in pending] == ["deny", "pass"]
+    assert kiosk.recorded == 3
+    assert (
+        sum(v for k, v in kiosk.verifier.summary().today.items() if k in ("online", "offline")) == 3
+    )
