@@ -54,7 +54,8 @@ ONLINE_TIMEOUT_S = (0.5, 1.0)  # connect, answer: the seed's machine took 1 s in
 OFFLINE_HOLD_S = 15.0
 # The check is recorded this long after its answer is handed to the window: sealing it and
 # writing SQLite hold the interpreter in stretches, and done at once they slowed the paint
-# of the answer they record (offline p95 9.1 -> 7.3 ms over 250 swipes when deferred).
+# of the answer they record (benchmarks/verify.py, social security card offline: p95 15.3
+# -> 11.5 ms; a 250-swipe trial deferring by 50 ms: 9.1 -> 7.3 ms).
 RECORD_AFTER_S = 0.025
 
 
@@ -173,22 +174,25 @@ class Verifier:
     def _answer_then_record(self, identity: Identity, identified_at: float, recorded: Future):
         try:
             digest = lookup_digest(self._key, identity.id_number) if self._key else b""
-            try:
-                answer = self.answer(identity, identified_at, digest)
-            except Exception as error:  # a bug must still give an answer, never a green one
-                log.exception("verifier check failed")
-                self._alert_once(
-                    messages.VERIFY_LIST_STAFF, f"check failed: {type(error).__name__}"
-                )
-                answer = CardVerified(
-                    "unknown", messages.VERIFY_LABELS["unknown"], messages.VERIFY_TITLE,
-                    identity.masked_name(), "none", None, None, "error", identified_at,
-                )  # fmt: skip
+            answer = self._answer_or_unknown(identity, identified_at, digest)
             self._emit(answer)
             self._recorder.submit(self._record_soon, answer, digest, recorded)
-        except BaseException as error:
+        except BaseException as error:  # the caller's future must not wait forever
             recorded.set_exception(error)
             raise
+
+    def _answer_or_unknown(
+        self, identity: Identity, identified_at: float, digest: bytes
+    ) -> CardVerified:
+        try:
+            return self.answer(identity, identified_at, digest)
+        except Exception as error:  # a bug must still give an answer, and never a green one
+            log.exception("verifier check failed")
+            self._alert_once(messages.VERIFY_LIST_STAFF, f"check failed: {type(error).__name__}")
+            return CardVerified(
+                "unknown", messages.VERIFY_LABELS["unknown"], messages.VERIFY_TITLE,
+                identity.masked_name(), "none", None, None, "error", identified_at,
+            )  # fmt: skip
 
     def _record_soon(self, answer: CardVerified, digest: bytes, recorded: Future) -> None:
         self._stopping.wait(RECORD_AFTER_S)

@@ -66,9 +66,9 @@ class _TapWatcher(QObject):
         self._last_press = -1  # one press reaches the widget, then its parents: one tap
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        # Every event of every object passes here: a type test in C first (a QMouseEvent
-        # wrapper), the enum only for mouse events (~6 -> ~1 us a call, ~60,000 calls
-        # in 50 sessions).
+        # Every event of every object passes here (~1,200 a session): a type test in C
+        # first (PySide hands mouse events over as QMouseEvent), the enum only for those.
+        # Converting every event's type to the enum was 40% of this filter's time.
         if not isinstance(event, QMouseEvent):
             return False
         try:
