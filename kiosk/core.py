@@ -55,6 +55,9 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[events.CoreEvent], None]
 
+# Verifier checks are synced once no card has come for this long: between villagers.
+CHECKS_SYNC_QUIET_S = 1.0
+
 
 class KioskCore:
     def __init__(
@@ -91,7 +94,9 @@ class KioskCore:
             on_problem=lambda detail: self._alert_staff(messages.SYNC_PROBLEM, detail),
             heartbeat=True,
         )
-        self.verifier = Verifier(config, self.queue, self._emit, self.sync.trigger, training)
+        self.verifier = Verifier(
+            config, self.queue, self._emit, self._sync_checks_when_quiet, training
+        )
         self.cards = CardDesk(config, self._on_card_event, self._on_reader_status)
         self.usage = usage_for_core(self)  # de-identified usage events (kiosk/usage.py)
         self.display = DisplayDesk(config, self.settings)
@@ -384,6 +389,11 @@ class KioskCore:
         self._emit(
             events.SessionStarted(session, event.detected_at, event.identified_at, event.apdus_sent)
         )
+
+    def _sync_checks_when_quiet(self) -> None:
+        """A verifier check is in the outbox: sync it between villagers, not during the
+        next card's look-up (the periodic round sends it all the same in a long queue)."""
+        self.sync.trigger_when_quiet(CHECKS_SYNC_QUIET_S)
 
     def _on_sync_finished(self, report: SyncReport) -> None:
         counts = self.queue.counts()

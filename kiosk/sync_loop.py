@@ -53,6 +53,9 @@ class SyncLoop:
         self._monotonic = monotonic
         self._wake = threading.Event()
         self._force = False
+        # trigger_when_quiet: a round is due at _quiet_at unless it was already served.
+        self._quiet_at = 0.0
+        self._quiet_served = 0.0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._watchdog: threading.Thread | None = None
@@ -117,6 +120,20 @@ class SyncLoop:
         self._force = self._force or force
         self._wake.set()
 
+    def trigger_when_quiet(self, quiet_s: float) -> None:
+        """Ask for a round once no such call has come for `quiet_s`: a verifier's checks
+        sync between villagers, not during the next card's online look-up (a round after
+        every check raised the ID card's online p95 over 1,000 swipes from 10.8 to 17 ms).
+        The loop is not woken: it looks when its sleep next beats (<= BEAT_EVERY_S)."""
+        self._quiet_at = self._monotonic() + quiet_s
+
+    def _quiet_round_due(self, now: float) -> bool:
+        quiet_at = self._quiet_at
+        if quiet_at <= self._quiet_served or now < quiet_at:
+            return False
+        self._quiet_served = quiet_at  # a later call asks again; none is lost to a race
+        return True
+
     def _take_force(self) -> bool:
         """Whether a trigger since the last round asked to force one; clears it."""
         force, self._force = self._force, False
@@ -171,10 +188,14 @@ class SyncLoop:
         """Wait on the monotonic clock, beating, until woken or `seconds` pass."""
         deadline = self._monotonic() + max(0.05, seconds)
         while not self._stopping.is_set() and generation == self._generation:
-            left = deadline - self._monotonic()
-            if left <= 0:
+            now = self._monotonic()
+            left = deadline - now
+            if left <= 0 or self._quiet_round_due(now):
                 return
-            if self._wake.wait(min(left, BEAT_EVERY_S)):
+            step = min(left, BEAT_EVERY_S)
+            if self._quiet_at > self._quiet_served:
+                step = max(0.0, min(step, self._quiet_at - now))
+            if self._wake.wait(step):
                 self._wake.clear()
                 return
             self._beat()

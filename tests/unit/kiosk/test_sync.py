@@ -482,3 +482,25 @@ def test_a_closed_engine_refuses_work_instead_of_half_doing_it(queue, backend):
     with pytest.raises(RuntimeError, match="closed"):
         closed.start()
     assert queue.counts().pending == 60  # nothing claimed, nothing half-sent
+
+
+def test_rows_asked_for_when_quiet_wait_for_a_pause_then_one_round_sends_them(queue, backend):
+    """A verifier's checks: no round while cards keep coming (it would compete with the
+    next card's online look-up), one soon after the line pauses."""
+    rounds = []
+    worker = engine(queue, backend.url, interval_s=60, on_finished=rounds.append)
+    worker.start()
+    try:
+        wait_for(lambda: len(rounds) == 1, 10, "the first round at start")
+        pause = threading.Event()  # never set
+        for _ in range(20):  # a card every 50 ms for a second
+            enqueue(queue)
+            worker.trigger_when_quiet(1.0)
+            last_check = time.monotonic()
+            pause.wait(0.05)
+        assert len(rounds) == 1 and queue.counts().sent == 0
+        wait_for(lambda: queue.counts().sent == 20, 10, "the checks after the pause")
+        assert 1.0 <= time.monotonic() - last_check < 1.0 + 2.0 + 1.0  # quiet + a beat
+        assert len(rounds) == 2
+    finally:
+        worker.stop()
