@@ -4,12 +4,15 @@ at that screen's DPI, none overlapping, no text needing more room than its widge
 (QFontMetrics on the widget's own font). The DPIs are those of the panels sold at each
 resolution for kiosks (accessibility.md): sizes on screen are physical."""
 
+import tracemalloc
+
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from tests.helpers.kiosk_ui import insert_card_event, make_window
+from ui import overflow_guard
 from ui.layout_audit import audit, cut_widgets
 from ui.screen_fit import choose_dpi, reported_dpi
 from ui.theme import DEFAULT_DPI, TEXT_SIZES_MM, Theme
@@ -212,6 +215,45 @@ def test_staff_are_told_when_something_is_cut(qtbot, tmp_path):
     qtbot.waitUntil(lambda: any("放不下" in alert for alert in window.staff_alerts), timeout=3000)
     cut = [alert for alert in window.staff_alerts if "放不下" in alert]
     assert len(cut) == 1 and "attractMessage" in cut[0]
+
+
+def test_checking_every_screen_shown_keeps_nothing_behind(qtbot, tmp_path, monkeypatch):
+    """A check after each screen, for years: no timer object or callback left per check
+    (QTimer.singleShot with a delay kept ~850 bytes a call in PySide6 6.11)."""
+    monkeypatch.setattr(overflow_guard, "SETTLE_MS", 1)
+    checks = [0]
+    real_check = overflow_guard.OverflowGuard.check
+
+    def counted_check(self):  # on the class: the guard hands Qt a bound method, as it does
+        checks[0] += 1
+        real_check(self)
+
+    monkeypatch.setattr(overflow_guard.OverflowGuard, "check", counted_check)
+    core, window = make_window(qtbot, tmp_path)
+    guard = window.overflow
+
+    def screens(count):
+        for _ in range(count):
+            before = checks[0]
+            guard.check_soon()
+            qtbot.waitUntil(lambda before=before: checks[0] > before, timeout=2000)
+
+    screens(50)  # warmed up
+    tracemalloc.start()
+    try:
+        kept_before = tracemalloc.take_snapshot()
+        screens(300)
+        kept_after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    ours = [tracemalloc.Filter(True, overflow_guard.__file__)]
+    grown = sum(
+        stat.size_diff
+        for stat in kept_after.filter_traces(ours).compare_to(
+            kept_before.filter_traces(ours), "filename"
+        )
+    )
+    assert grown < 4096, f"{grown} bytes kept over 300 checks"
 
 
 def keypad_step_that_scrolls(qtbot, tmp_path):
