@@ -1,11 +1,11 @@
 """The usage log on disk: `<data dir>/usage.db`, written by one thread of its own.
 
 Recording (kiosk/usage.py) only puts a tuple on a queue; the `usage-writer` thread writes
-whatever has queued up in one transaction, deletes sessions older than the retention, and
-hands finished rows to the uploader (kiosk/usage_upload.py), which puts them in the outbox
-in batches. A file apart from kiosk.db: a tap must never wait for the store's writer lock
-nor cost a FULL fsync, and nothing here is personal (synchronous=NORMAL: a power cut may
-lose the last second of taps, never a submission).
+what queued up within WRITE_AFTER_S of the first row in one transaction, deletes sessions
+older than the retention, and hands finished rows to the uploader (kiosk/usage_upload.py),
+which puts them in the outbox in batches. A file apart from kiosk.db: a tap must never wait
+for the store's writer lock nor cost a FULL fsync, and nothing here is personal
+(synchronous=NORMAL: a power cut may lose the last second of taps, never a submission).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from offline_cache.database import SQLITE_HEAP_LIMIT_BYTES
 log = logging.getLogger(__name__)
 
 BATCH_EVENTS = 500  # one upload (the backend takes up to 500 events a request)
+# Rows gather this long before the writer wakes for them: waking on every tap, it wrote
+# while the GUI thread was still painting that tap's answer.
+WRITE_AFTER_S = 0.5
 PACK_EVERY_S = 60.0  # try again to hand rows to the outbox (it was full, or offline)
 PURGE_EVERY_S = 3600.0
 COLUMNS = (
@@ -75,6 +78,7 @@ class UsageStore:
         self._uploader = uploader
         self._wall = wall
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._hurry = threading.Event()  # a flush or close waits: write now
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
@@ -99,6 +103,7 @@ class UsageStore:
         self._start()
         done = threading.Event()
         self._queue.put((done, pack))
+        self._hurry.set()
         return done.wait(timeout_s)
 
     def close(self) -> None:
@@ -108,6 +113,7 @@ class UsageStore:
             thread = self._thread
         if thread is not None:
             self._queue.put(_STOP)
+            self._hurry.set()
             thread.join(30)
 
     def unbatched(self) -> int:
@@ -149,6 +155,9 @@ class UsageStore:
                     item = self._queue.get(timeout=PACK_EVERY_S)
                 except queue.Empty:
                     item = None
+                if isinstance(item, tuple) and not isinstance(item[0], threading.Event):
+                    self._hurry.wait(WRITE_AFTER_S)  # a row: let the rest of the tap come
+                self._hurry.clear()
                 rows, waiters, stop = self._drain(item)
                 if rows:
                     self._guarded(self._write, conn, rows)

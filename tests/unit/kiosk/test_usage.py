@@ -3,13 +3,16 @@ written off the calling thread to usage.db with a retention."""
 
 import datetime as dt
 import sqlite3
+import threading
+import time
 
 import pytest
 
 from kiosk.usage import UsageLog, UsageRefused, age_band, new_session_id, target_id
 from kiosk.usage_catalogue import BY_NAME, EVENTS, MAX_DURATION_MS
 from kiosk.usage_docs import DOCS_PATH, REGENERATE, describe_events
-from kiosk.usage_store import UsageStore
+from kiosk.usage_store import WRITE_AFTER_S, UsageStore
+from tests.helpers.waiting import wait_for
 
 CST = dt.timezone(dt.timedelta(hours=8))
 VOCABULARY = frozenset({"pension_certification", "phone", "review", "home", "step", "idle"})
@@ -218,6 +221,32 @@ def test_retention_deletes_old_sessions(tmp_path):
     assert [r["event"] for r in rows] == ["session_started"]
     assert rows[0]["started_local"].startswith("2026-12-22")
     store_later.close()
+
+
+def test_a_taps_events_are_written_together_after_it_not_one_write_each(tmp_path):
+    """The writer waits WRITE_AFTER_S after a row before it writes: a screen change's
+    events go in one transaction, after the GUI thread has painted the tap's answer."""
+    log, store, _ = make_log(tmp_path)
+    writes: list[int] = []
+    real_write = store._write
+
+    def counted_write(conn, rows):
+        writes.append(len(rows))
+        real_write(conn, rows)
+
+    store._write = counted_write
+    first_row_put = time.monotonic()
+    started(log)
+    pause = threading.Event()  # never set
+    for _ in range(5):  # four taps within 0.1 s of the session's start
+        pause.wait(0.02)
+        log.tap("key_7")
+    wait_for(lambda: store.unbatched() == 6, 5, "the rows written without a flush")
+    assert time.monotonic() - first_row_put >= WRITE_AFTER_S
+    assert writes == [6]
+    log.tap("key_1")
+    assert log.flush() and writes == [6, 1]  # a flush does not wait out the window
+    store.close()
 
 
 def test_rows_by_day(tmp_path):
