@@ -116,6 +116,8 @@ class WrapButton(QPushButton):
         self._hints.clear()
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        if text == self.text():
+            return  # as Qt does; the nav bar's captions are set again on every screen
         self._forget_sizes()
         super().setText(text)
 
@@ -124,6 +126,8 @@ class WrapButton(QPushButton):
         super().setIcon(icon)
 
     def setIconSize(self, size: QSize) -> None:  # noqa: N802 (Qt name)
+        if size == self.iconSize():
+            return
         self._forget_sizes()
         super().setIconSize(size)
 
