@@ -187,7 +187,9 @@ def kiosk_verify(data_dir, sam_reader, *args, faketime: str | None = None) -> di
     return answer
 
 
-def test_kiosk_verify_prints_the_answer_and_its_latency(cli_kiosk, sam_reader):
+def test_kiosk_verify_prints_the_answer_and_its_latency(
+    cli_kiosk, sam_reader, proxy, verifier_backend
+):
     answer = kiosk_verify(cli_kiosk, sam_reader, "--refresh-list")
     assert "list installed sequence 1" in answer["stderr"]
     assert {k: answer[k] for k in ("result", "label", "source", "list_sequence")} == {
@@ -198,6 +200,9 @@ def test_kiosk_verify_prints_the_answer_and_its_latency(cli_kiosk, sam_reader):
     }
     assert 0 <= answer["list_age_s"] < 60 and 0 < answer["latency_ms"] < 1000
     assert PASSING[1] not in answer["stderr"] and PASSING[0] not in answer["stderr"]
+    # The look-up, then the check itself, sent before the command ends.
+    digest = lookup_digest(verifier_backend.lookup_key, PASSING[1]).hex().encode()
+    assert bytes(proxy.traffic).count(digest) == 2
 
 
 def test_past_valid_until_the_held_list_answers_grey(cli_kiosk, sam_reader, proxy):
