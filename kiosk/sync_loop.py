@@ -170,6 +170,7 @@ class SyncLoop:
     def _run(self, generation: int) -> None:
         while not self._stopping.is_set() and generation == self._generation:
             self._beat()
+            self._quiet_served = self._quiet_at  # any round sends what a quiet one would
             try:
                 wait = self._round()
                 self._round_failures = 0

@@ -5,7 +5,8 @@ what queued up within WRITE_AFTER_S of the first row in one transaction, deletes
 older than the retention, and hands finished rows to the uploader (kiosk/usage_upload.py),
 which puts them in the outbox in batches. A file apart from kiosk.db: a tap must never wait
 for the store's writer lock nor cost a FULL fsync, and nothing here is personal
-(synchronous=NORMAL: a power cut may lose the last second of taps, never a submission).
+(synchronous=NORMAL and the gathering: a power cut may lose the last second or two of taps,
+never a submission).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ BATCH_EVENTS = 500  # one upload (the backend takes up to 500 events a request)
 # Rows gather this long before the writer wakes for them: waking on every tap, it wrote
 # while the GUI thread was still painting that tap's answer.
 WRITE_AFTER_S = 0.5
+DRAIN_MAX_ROWS = 5000  # one transaction at most
 PACK_EVERY_S = 60.0  # try again to hand rows to the outbox (it was full, or offline)
 PURGE_EVERY_S = 3600.0
 COLUMNS = (
@@ -149,16 +151,19 @@ class UsageStore:
         conn = _connect(self.path)
         next_purge = next_pack = 0.0
         unbatched = BATCH_EVENTS  # unknown at start: try once
+        behind = False
         try:
             while True:
                 try:
                     item = self._queue.get(timeout=PACK_EVERY_S)
                 except queue.Empty:
                     item = None
-                if isinstance(item, tuple) and not isinstance(item[0], threading.Event):
+                is_row = isinstance(item, tuple) and not isinstance(item[0], threading.Event)
+                if is_row and not behind:
                     self._hurry.wait(WRITE_AFTER_S)  # a row: let the rest of the tap come
                 self._hurry.clear()
                 rows, waiters, stop = self._drain(item)
+                behind = len(rows) >= DRAIN_MAX_ROWS  # a backlog: no waiting between chunks
                 if rows:
                     self._guarded(self._write, conn, rows)
                     unbatched += len(rows)
@@ -192,7 +197,7 @@ class UsageStore:
                 waiters.append(item)
             else:
                 rows.append(item)
-            if len(rows) >= 5000:
+            if len(rows) >= DRAIN_MAX_ROWS:
                 break
             try:
                 item = self._queue.get_nowait()

@@ -51,7 +51,9 @@ class OverflowGuard:
     def check_soon(self) -> None:
         """Check the screen shown once it has settled: a page's text set while it was hidden
         is laid out a turn of the event loop after it shows (`ScrollingPage.reset`). A
-        screen shown while a check is pending gets one of its own SETTLE_MS later."""
+        screen shown while a check is pending is checked again when that one has run,
+        SETTLE_MS later: at least SETTLE_MS after it was shown (a restarted timer would
+        check only the last of a quick run of screens)."""
         if self._timer.isActive():
             self._again = True
         else:

@@ -291,3 +291,19 @@ def test_the_next_answer_never_waits_behind_the_last_record_and_stop_records_the
     assert (
         sum(v for k, v in kiosk.verifier.summary().today.items() if k in ("online", "offline")) == 3
     )
+
+
+def test_the_core_asks_for_a_round_once_the_line_pauses_not_after_each_check(tmp_path):
+    """A round after every check competed with the next card's online look-up: the core
+    hands each recorded check to the sync loop's quiet trigger, never its immediate one."""
+    from kiosk.core import CHECKS_SYNC_QUIET_S, KioskCore
+
+    config = KioskConfig.load(tmp_path, **enrolled(tmp_path, backend_url="http://127.0.0.1:9"))
+    core = KioskCore(config, mode="verifier")
+    try:
+        asked = time.monotonic()
+        core.verifier._on_recorded()  # what the recorder thread calls after each record
+        assert not core.sync._wake.is_set()  # no round now
+        assert core.sync._quiet_at >= asked + CHECKS_SYNC_QUIET_S
+    finally:
+        core.stop()

@@ -238,6 +238,10 @@ def test_checking_every_screen_shown_keeps_nothing_behind(qtbot, tmp_path, monke
             guard.check_soon()
             qtbot.waitUntil(lambda before=before: checks[0] > before, timeout=2000)
 
+    before = checks[0]
+    guard.check_soon()
+    guard.check_soon()  # another screen while the first check is pending: checked too
+    qtbot.waitUntil(lambda: checks[0] == before + 2, timeout=2000)
     screens(50)  # warmed up
     tracemalloc.start()
     try:
