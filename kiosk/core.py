@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[events.CoreEvent], None]
 
-# Verifier checks are synced once no card has come for this long: between villagers.
+# Verifier checks are synced once none has been recorded for this long: between villagers.
 CHECKS_SYNC_QUIET_S = 1.0
 
 

@@ -238,7 +238,7 @@ def test_a_taps_events_are_written_together_after_it_not_one_write_each(tmp_path
     first_row_put = time.monotonic()
     started(log)
     pause = threading.Event()  # never set
-    for _ in range(5):  # four taps within 0.1 s of the session's start
+    for _ in range(5):  # five taps within 0.1 s of the session's start
         pause.wait(0.02)
         log.tap("key_7")
     wait_for(lambda: store.unbatched() == 6, 5, "the rows written without a flush")
