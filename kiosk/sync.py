@@ -120,7 +120,16 @@ class SyncEngine(SyncLoop):
 
     def close(self) -> None:
         """Stop the loop (if started) and let go of its connections and claim thread, for
-        good: a closed engine refuses to start or sync rather than half-work."""
+        good: a closed engine refuses to start or sync rather than half-work.
+
+        A round asked for once the line pauses (`trigger_when_quiet`) runs first, unless
+        the backend was out of reach: the process stopping (a `kiosk verify`, the service)
+        would never see that pause."""
+        if self.quiet_round_pending and not self.offline and not self._closed:
+            try:
+                self.sync_once()
+            except Exception:  # noqa: BLE001 - closing must go on; the rows stay queued
+                log.exception("the last sync round before closing failed")
         self._closed = True
         self.stop()
         self._http.close()

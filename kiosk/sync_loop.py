@@ -127,6 +127,11 @@ class SyncLoop:
         The loop is not woken: it looks when its sleep next beats (<= BEAT_EVERY_S)."""
         self._quiet_at = self._monotonic() + quiet_s
 
+    @property
+    def quiet_round_pending(self) -> bool:
+        """`trigger_when_quiet` asked for a round that has not run yet."""
+        return self._quiet_at > self._quiet_served
+
     def _quiet_round_due(self, now: float) -> bool:
         quiet_at = self._quiet_at
         if quiet_at <= self._quiet_served or now < quiet_at:
@@ -194,7 +199,7 @@ class SyncLoop:
             if left <= 0 or self._quiet_round_due(now):
                 return
             step = min(left, BEAT_EVERY_S)
-            if self._quiet_at > self._quiet_served:
+            if self.quiet_round_pending:
                 step = max(0.0, min(step, self._quiet_at - now))
             if self._wake.wait(step):
                 self._wake.clear()

@@ -47,10 +47,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"kiosk verify: no card within {args.wait:g} s", file=sys.stderr)
             return EXIT_NO_CARD
         language = core.display.preferences().speech_language
-        if answer.source == "online":
-            send_the_check(core)
     finally:
-        core.stop()  # after the check is recorded in the outbox
+        core.stop()  # records the check, and sends it if the backend is in reach
     record = {
         "result": answer.result,
         "label": answer.label(language),
@@ -67,17 +65,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
         for key, value in record.items():
             print(f"{key:14} {value}")
     return EXIT_OK
-
-
-def send_the_check(core) -> None:
-    """The backend answered a moment ago: send the check now. The service's sync loop
-    waits for a pause in the line (`trigger_when_quiet`), which this command would not
-    live to see; a check not sent stays in the outbox for the next run."""
-    try:
-        core.verifier.wait_idle(5.0)
-        core.sync.sync_once()
-    except Exception as error:  # noqa: BLE001 - the answer is printed all the same
-        print(f"kiosk verify: check kept in the outbox ({type(error).__name__})", file=sys.stderr)
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -504,3 +504,25 @@ def test_rows_asked_for_when_quiet_wait_for_a_pause_then_one_round_sends_them(qu
         assert len(rounds) == 2
     finally:
         worker.stop()
+
+
+def test_closing_sends_what_was_asked_for_when_quiet_unless_the_backend_is_out_of_reach(
+    queue, backend
+):
+    """A process that stops (a `kiosk verify`, the service) never sees the pause its
+    checks wait for: closing runs that round, but does not wait on a backend it could not
+    reach."""
+    worker = engine(queue, backend.url, interval_s=60)
+    enqueue(queue, 2)
+    worker.trigger_when_quiet(60.0)
+    worker.close()
+    assert queue.counts().sent == 2
+
+    unreachable = engine(queue, f"http://127.0.0.1:{free_port()}", interval_s=60)
+    enqueue(queue, 1)
+    assert unreachable.sync_once().unreachable and unreachable.offline
+    calls = []
+    unreachable.sync_once = lambda *args: calls.append(args)
+    unreachable.trigger_when_quiet(60.0)
+    unreachable.close()
+    assert calls == [] and queue.counts().sent == 2
