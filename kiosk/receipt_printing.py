@@ -20,15 +20,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drivers.printer.address import parse_printer_url
 from drivers.printer.errors import PrinterError, PrinterOffline, PrinterUnavailable
-from drivers.printer.escpos_printer import EscposPrinter, use_capabilities_cache
 from kiosk import messages
 from kiosk.config import KioskConfig
-from kiosk.receipt_raster import render_receipt
 from kiosk.submission import Receipt
 from kiosk.text import Text
+
+if TYPE_CHECKING:
+    from drivers.printer.escpos_printer import EscposPrinter
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,10 @@ class ReceiptPrinter:
         self._thermal: EscposPrinter | None = None  # one, so its lock orders every job
         self._thermal_made = threading.Lock()  # two first prints at once still make one
         if config.receipt_mode == "escpos":  # here, on the main thread (see the function)
+            # The driver and the raster (qrcode, escpos) load only on a kiosk that
+            # prints on a thermal printer: the others start without them.
+            from drivers.printer.escpos_printer import use_capabilities_cache
+
             use_capabilities_cache(self._cache_dir)
 
     @property
@@ -71,6 +77,8 @@ class ReceiptPrinter:
         started = time.monotonic()
         try:
             if mode == "escpos":
+                from kiosk.receipt_raster import render_receipt
+
                 printer = self.thermal_printer()
                 status = printer.print_image(render_receipt(receipt, printer.width_dots))
                 detail = status.describe()
@@ -98,6 +106,8 @@ class ReceiptPrinter:
         """The configured ESC/POS printer (PrinterUnavailable when none is)."""
         if not self.config.escpos_url:
             raise PrinterUnavailable("escpos_url is not set in kiosk.toml")
+        from drivers.printer.escpos_printer import EscposPrinter
+
         with self._thermal_made:
             if self._thermal is None:
                 self._thermal = EscposPrinter(

@@ -7,8 +7,12 @@
            printer_unavailable), each with its fix
 - escpos_printer: `EscposPrinter`, one conversation per job
 
-Imports nothing else of ours and never Qt; python-escpos is imported on first use.
+Imports nothing else of ours and never Qt; python-escpos is imported on first use, and
+the driver itself too: a kiosk parses `escpos_url` at every start, and most have no
+thermal printer.
 """
+
+from typing import Any
 
 from drivers.printer.address import PrinterAddress, parse_printer_url
 from drivers.printer.errors import (
@@ -18,8 +22,6 @@ from drivers.printer.errors import (
     PrinterOffline,
     PrinterUnavailable,
 )
-from drivers.printer.escpos_printer import EscposPrinter
-from drivers.printer.status import PrinterStatus
 
 __all__ = [
     "CoverOpen",
@@ -32,3 +34,15 @@ __all__ = [
     "PrinterUnavailable",
     "parse_printer_url",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EscposPrinter":
+        from drivers.printer.escpos_printer import EscposPrinter
+
+        return EscposPrinter
+    if name == "PrinterStatus":
+        from drivers.printer.status import PrinterStatus
+
+        return PrinterStatus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
