@@ -153,14 +153,25 @@ class WrapButton(QPushButton):
         return hint
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        shown = self.displayed_text()
+        if shown == self.text():
+            super().paintEvent(event)  # one line as given: Qt paints it, as any button
+            return
         option = self._option(self.width())
         option.rect = self.rect()
-        option.text = self.displayed_text()
+        option.text = shown
         QStylePainter(self).drawControl(QStyle.ControlElement.CE_PushButton, option)
 
 
-def big_button(text: str, name: str, role: str = "secondary") -> QPushButton:
-    button = WrapButton(text)
+def big_button(text: str, name: str, role: str = "secondary", wraps: bool = True) -> QPushButton:
+    """`wraps=False` for a caption that can never need a second line (a keypad digit): Qt
+    sizes and paints a plain QPushButton itself, at a third of a WrapButton's cost."""
+    if wraps:
+        button = WrapButton(text)
+    else:
+        button = QPushButton(text)
+        # Grows with its row as a WrapButton does (a QPushButton's height is fixed).
+        button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     button.setObjectName(name)
     button.setProperty("role", role)
     button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -227,7 +238,7 @@ class Keypad(QWidget):
                 button = big_button("", "key_delete")
                 button.clicked.connect(self._delete)
             else:
-                button = big_button(key, f"key_{key}")
+                button = big_button(key, f"key_{key}", wraps=False)  # one digit
                 button.clicked.connect(lambda _=False, d=key: self._press(d))
             grid.addWidget(button, position // 3, position % 3)
         for column in range(3):
