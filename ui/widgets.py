@@ -41,6 +41,21 @@ def wrap_text(text: str, font: QFont, width: float) -> str:
     return "\n".join(lines)
 
 
+_NARROWEST: dict[tuple[str, str], str] = {}  # (caption, QFont.key()) -> its narrowest wrap
+
+
+def narrowest_wrap(text: str, font: QFont) -> str:
+    """`text` broken at every place it may break: its widest line is the narrowest a
+    button can be. The same captions come back on every screen shown: kept by caption and
+    font (the GUI thread's alone; emptied when it gets long, as a language changes)."""
+    key = (text, font.key())
+    if (found := _NARROWEST.get(key)) is None:
+        if len(_NARROWEST) >= 512:
+            _NARROWEST.clear()
+        found = _NARROWEST[key] = wrap_text(text, font, 1.0)
+    return found
+
+
 class WrapButton(QPushButton):
     """A push button whose text wraps to its width instead of being cut or widening the
     screen (a long service name on a narrow portrait screen). `text()` stays the whole
@@ -140,7 +155,7 @@ class WrapButton(QPushButton):
         # As narrow as the widest unbreakable piece (a CJK character, a Latin word).
         # Its height at a given width is heightForWidth's business (layouts ask it).
         if (hint := self._hints.get("minimum")) is None:
-            narrowest = self._size_for(wrap_text(self.text(), self.font(), 1.0))
+            narrowest = self._size_for(narrowest_wrap(self.text(), self.font()))
             hint = self._hints["minimum"] = QSize(narrowest.width(), self._natural().height())
         return hint.expandedTo(self.minimumSize())
 
