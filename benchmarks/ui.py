@@ -1,7 +1,7 @@
 """UI figures (issue #6), offscreen on this machine:
 
-- cold start to the attract screen (a fresh process each time; median of N), with our
-  modules' bytecode written as on an installed kiosk, and compiled from source
+- cold start to the attract screen (a fresh process each time; median of N), with the
+  bytecode written as on an installed kiosk
 - tap -> next screen rendered, p95 over every tap of many sessions
 - RSS after 500 simulated sessions, and its growth over the last 400
 
@@ -53,25 +53,18 @@ print(time.perf_counter() - started)
 """
 
 
-def cold_starts(count: int, bytecode: bool = True) -> list[tuple[float, float]]:
+def cold_starts(count: int) -> list[tuple[float, float]]:
     """(wall seconds including the interpreter's start, seconds from the first import to
-    the attract screen painted) for `count` fresh processes.
-
-    `bytecode`: with our modules' bytecode already written, as on an installed kiosk (the
-    package's postinst runs compileall); one untimed start writes it, into a directory of
-    its own. Without it, every start compiles our ~100 modules from source, as a checkout
-    does under PYTHONDONTWRITEBYTECODE.
-    """
+    the attract screen painted) for `count` fresh processes, with the bytecode already
+    written, as on an installed kiosk (the package's postinst runs compileall): one
+    untimed start writes it into a directory of its own (PYTHONPYCACHEPREFIX), whatever
+    the caller's PYTHONDONTWRITEBYTECODE and whatever __pycache__ the checkout has."""
     root = Path(__file__).resolve().parents[1]
     figures = []
     with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ)
-        if bytecode:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = cache
-        else:
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
-        for number in range(count + int(bytecode)):
+        env = {**os.environ, "PYTHONPYCACHEPREFIX": cache}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        for number in range(count + 1):
             with tempfile.TemporaryDirectory() as data_dir:
                 begin = time.perf_counter()
                 result = subprocess.run(
@@ -83,9 +76,8 @@ def cold_starts(count: int, bytecode: bool = True) -> list[tuple[float, float]]:
                     env=env,
                 )
                 wall = time.perf_counter() - begin
-            if bytecode and number == 0:
-                continue  # the start that wrote the bytecode
-            figures.append((wall, float(result.stdout.strip().splitlines()[-1])))
+            if number > 0:  # the first start wrote the bytecode
+                figures.append((wall, float(result.stdout.strip().splitlines()[-1])))
     return figures
 
 
@@ -244,7 +236,6 @@ def main() -> int:
     args = parser.parse_args()
 
     starts = cold_starts(args.starts)
-    from_source = cold_starts(args.starts, bytecode=False)
     tap_ms, memory = sessions(args.sessions)
     relayout_ms, floor_ms = relayouts(10)
     per_ten = max(1, len(memory))
@@ -254,10 +245,6 @@ def main() -> int:
         f"cold start to attract (median of {args.starts}, bytecode written as on an installed "
         f"kiosk): {statistics.median(o for o, _ in starts):.3f} s wall incl. interpreter; "
         f"{statistics.median(i for _, i in starts):.3f} s from first import (target <= 1.0 s)"
-    )
-    print(
-        f"cold start compiling our modules from source (a checkout without bytecode): "
-        f"{statistics.median(i for _, i in from_source):.3f} s from first import"
     )
     print(
         f"tap -> next screen rendered: p50 {percentile(tap_ms, 0.5):.1f} ms, "

@@ -54,8 +54,8 @@ class ReceiptPrinter:
         self._thermal: EscposPrinter | None = None  # one, so its lock orders every job
         self._thermal_made = threading.Lock()  # two first prints at once still make one
         if config.receipt_mode == "escpos":  # here, on the main thread (see the function)
-            # The driver and the raster (qrcode, escpos) load only on a kiosk that
-            # prints on a thermal printer: the others start without them.
+            # The driver (python-escpos) loads only on a kiosk that prints on a thermal
+            # printer: the others start without it.
             from drivers.printer.escpos_printer import use_capabilities_cache
 
             use_capabilities_cache(self._cache_dir)

@@ -8,7 +8,7 @@ of source lines. In the kiosk that is 100-360 files and 4-13 MB of RSS that noth
 
 The kiosk uses no `__feature__` switch, but the hook keeps its answer: we ask the same
 question ("does the file mention PySide6?") by reading the file's bytes once, without
-caching them. Anything that is not a plain `.py` file goes to PySide6's own check. If a
+caching them. Anything that is not a `.py` file on disk goes to PySide6's own check. If a
 PySide6 release moves the hook, nothing is patched and the kiosk only keeps the sources.
 """
 
@@ -45,12 +45,14 @@ def _uncached_check(upstream: Callable[[ModuleType], bool]) -> Callable[[ModuleT
     def mod_uses_pyside(module: ModuleType) -> bool:
         path = getattr(module, "__file__", None)
         if not isinstance(path, str) or not path.endswith(".py"):
-            return upstream(module)  # extension modules, zip imports: PySide6's own way
+            return upstream(module)  # extension modules, bytecode only: PySide6's own way
         try:
             with open(path, "rb") as source:
                 return b"PySide6" in source.read()
         except OSError:
-            return False  # what PySide6 answers for a module whose source cannot be read
+            # Not a file on disk (a module in a zip, another loader): PySide6 asks the
+            # loader, through linecache; rare enough to keep what it caches.
+            return upstream(module)
 
     setattr(mod_uses_pyside, PATCHED, True)
     return mod_uses_pyside

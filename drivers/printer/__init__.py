@@ -12,7 +12,7 @@ the driver itself too: a kiosk parses `escpos_url` at every start, and most have
 thermal printer.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.printer.address import PrinterAddress, parse_printer_url
 from drivers.printer.errors import (
@@ -22,6 +22,10 @@ from drivers.printer.errors import (
     PrinterOffline,
     PrinterUnavailable,
 )
+
+if TYPE_CHECKING:
+    from drivers.printer.escpos_printer import EscposPrinter
+    from drivers.printer.status import PrinterStatus
 
 __all__ = [
     "CoverOpen",
@@ -46,3 +50,7 @@ def __getattr__(name: str) -> Any:
 
         return PrinterStatus
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -5,6 +5,8 @@ import linecache
 import subprocess
 import sys
 import textwrap
+import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,39 +19,63 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def fresh_modules(tmp_path, monkeypatch):
-    """Two modules never imported before: one that mentions PySide6, one that does not."""
-    (tmp_path / "uses_qt_here.py").write_text("import PySide6\nNAME = 'qt'\n")
-    (tmp_path / "plain_here.py").write_text("NAME = 'plain'\n" + "# filler\n" * 2000)
+    """Two modules never imported before (PySide6 checks a name once: new names for each
+    test): one that mentions PySide6, one that does not. Returns (directory, names)."""
+    tag = uuid.uuid4().hex[:12]
+    qt, plain = f"uses_qt_{tag}", f"plain_{tag}"
+    (tmp_path / f"{qt}.py").write_text("import PySide6\nNAME = 'qt'\n")
+    (tmp_path / f"{plain}.py").write_text("NAME = 'plain'\n" + "# filler\n" * 2000)
     monkeypatch.syspath_prepend(str(tmp_path))
-    yield tmp_path
-    for name in ("uses_qt_here", "plain_here"):
+    yield tmp_path, qt, plain
+    for name in (qt, plain):
         sys.modules.pop(name, None)
 
 
 def test_a_module_imported_after_pyside6_leaves_no_source_lines_behind(fresh_modules):
-    __import__("plain_here")  # the import statement, which the hook sees
-    __import__("uses_qt_here")
-    assert str(fresh_modules / "plain_here.py") not in linecache.cache
-    assert str(fresh_modules / "uses_qt_here.py") not in linecache.cache
+    directory, qt, plain = fresh_modules
+    __import__(plain)  # the import statement, which the hook sees
+    __import__(qt)
+    assert str(directory / f"{plain}.py") not in linecache.cache
+    assert str(directory / f"{qt}.py") not in linecache.cache
 
 
 def test_pyside6_still_learns_which_modules_use_it(fresh_modules):
     feature = sys.modules["shibokensupport.feature"]
-    __import__("plain_here")  # the import statement, which the hook sees
-    __import__("uses_qt_here")
+    _, qt, plain = fresh_modules
+    __import__(plain)
+    __import__(qt)
     # 0: may switch PySide6 features; -1: ignored by them (PySide6's own encoding).
-    assert feature.pyside_feature_dict["uses_qt_here"] == 0
-    assert feature.pyside_feature_dict["plain_here"] == -1
+    assert feature.pyside_feature_dict[qt] == 0
+    assert feature.pyside_feature_dict[plain] == -1
+
+
+def test_a_module_in_a_zip_gets_pyside6s_own_answer(tmp_path, monkeypatch):
+    tag = uuid.uuid4().hex[:12]
+    archive = tmp_path / "modules.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr(f"zipped_qt_{tag}.py", "import PySide6\n")
+        bundle.writestr(f"zipped_plain_{tag}.py", "NAME = 1\n")
+    monkeypatch.syspath_prepend(str(archive))
+    feature = sys.modules["shibokensupport.feature"]
+    try:
+        __import__(f"zipped_qt_{tag}")
+        __import__(f"zipped_plain_{tag}")
+        assert feature.pyside_feature_dict[f"zipped_qt_{tag}"] == 0
+        assert feature.pyside_feature_dict[f"zipped_plain_{tag}"] == -1
+    finally:
+        for name in (f"zipped_qt_{tag}", f"zipped_plain_{tag}"):
+            sys.modules.pop(name, None)
 
 
 def test_source_registered_without_a_file_is_kept(fresh_modules):
+    directory, _, plain = fresh_modules
     source = ["x = 1\n"]
     linecache.cache["<kiosk console>"] = (len(source[0]), None, source, "<kiosk console>")
-    linecache.getlines(str(fresh_modules / "plain_here.py"))  # a traceback read this one
+    linecache.getlines(str(directory / f"{plain}.py"))  # a traceback read this one
     try:
         assert stop_keeping_module_sources()
         assert linecache.cache["<kiosk console>"][2] == source
-        assert str(fresh_modules / "plain_here.py") not in linecache.cache
+        assert str(directory / f"{plain}.py") not in linecache.cache
     finally:
         linecache.cache.pop("<kiosk console>", None)
 
