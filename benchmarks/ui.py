@@ -4,6 +4,11 @@
   bytecode written as on an installed kiosk
 - tap -> next screen rendered, p95 over every tap of many sessions
 - RSS after 500 simulated sessions, and its growth over the last 400
+- time to re-lay out the window after a screen change
+
+With --compare-with CHECKOUT (e.g. a git worktree of the commit before a change), this
+checkout and the other run alternately, round after round, and their taps are pooled:
+"no worse" on a machine whose speed drifts between runs.
 
 Sessions start through the core's device-thread entry point with a made-up cardholder
 (the card path has its own benchmark, benchmarks/card_read.py), are tapped through the
@@ -11,11 +16,14 @@ pension certification with real clicks, submitted to the real SQLite queue (back
 unreachable), rated, and ended.
 
     .venv/bin/python benchmarks/ui.py [--sessions 500] [--starts 7]
+    .venv/bin/python benchmarks/ui.py --compare-with ../before --rounds 6 --sessions 100 --starts 3
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import statistics
 import subprocess
@@ -25,7 +33,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 COLD_START = r"""
 import time, sys
@@ -53,13 +62,14 @@ print(time.perf_counter() - started)
 """
 
 
-def cold_starts(count: int) -> list[tuple[float, float]]:
+def cold_starts(
+    count: int, root: Path = ROOT, script: str = COLD_START
+) -> list[tuple[float, float]]:
     """(wall seconds including the interpreter's start, seconds from the first import to
     the attract screen painted) for `count` fresh processes, with the bytecode already
     written, as on an installed kiosk (the package's postinst runs compileall): one
     untimed start writes it into a directory of its own (PYTHONPYCACHEPREFIX), whatever
     the caller's PYTHONDONTWRITEBYTECODE and whatever __pycache__ the checkout has."""
-    root = Path(__file__).resolve().parents[1]
     figures = []
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "PYTHONPYCACHEPREFIX": cache}
@@ -68,7 +78,7 @@ def cold_starts(count: int) -> list[tuple[float, float]]:
             with tempfile.TemporaryDirectory() as data_dir:
                 begin = time.perf_counter()
                 result = subprocess.run(
-                    [sys.executable, "-c", COLD_START, data_dir],
+                    [sys.executable, "-c", script, data_dir],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -229,11 +239,81 @@ def relayouts(rounds: int) -> tuple[list[float], list[float]]:
     return ours, floor
 
 
+SESSIONS_IN_A_PROCESS = r"""
+import importlib.util, json, os, sys
+root, count = sys.argv[1], int(sys.argv[2])
+os.chdir(root)
+sys.path.insert(0, root)
+path = os.path.join(root, "benchmarks", "ui.py")
+spec = importlib.util.spec_from_file_location("ui_benchmark", path)
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+taps, memory = bench.sessions(count)
+print(json.dumps({"taps": taps, "rss": memory[-1] if memory else bench.rss_mb()}))
+"""
+
+
+def load_benchmark(root: Path):
+    spec = importlib.util.spec_from_file_location("other_ui_benchmark", root / "benchmarks/ui.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def compare(other: Path, rounds: int, count: int, starts: int) -> None:
+    """This checkout against `other` (another checkout of this repository, e.g. a git
+    worktree of the commit before a change), each round running both in fresh processes,
+    one after the other and in turn first: a machine whose speed drifts slows both alike.
+    Taps are pooled per checkout; each uses its own benchmark's sessions and cold start."""
+    roots = {"this checkout": ROOT, str(other): other.resolve()}
+    scripts = {ROOT: COLD_START, other.resolve(): load_benchmark(other.resolve()).COLD_START}
+    taps: dict[Path, list[float]] = {root: [] for root in scripts}
+    round_p95: dict[Path, list[float]] = {root: [] for root in scripts}
+    rss: dict[Path, list[float]] = {root: [] for root in scripts}
+    cold: dict[Path, list[float]] = {root: [] for root in scripts}
+    for number in range(rounds):
+        order = list(scripts) if number % 2 == 0 else list(reversed(scripts))
+        for root in order:
+            cold[root] += [inside for _, inside in cold_starts(starts, root, scripts[root])]
+            result = subprocess.run(
+                [sys.executable, "-c", SESSIONS_IN_A_PROCESS, str(root), str(count)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise SystemExit(f"{root}: sessions failed\n{result.stderr[-3000:]}")
+            found = json.loads(result.stdout.strip().splitlines()[-1])
+            taps[root] += found["taps"]
+            round_p95[root].append(percentile(found["taps"], 0.95))
+            rss[root].append(found["rss"])
+    print(f"ui benchmark, interleaved: {rounds} rounds of {count} sessions and {starts} starts")
+    for name, root in roots.items():
+        print(
+            f"{name}: cold start median {statistics.median(cold[root]):.3f} s from first "
+            f"import; tap p50 {percentile(taps[root], 0.5):.2f} ms, p95 "
+            f"{percentile(taps[root], 0.95):.2f} ms over {len(taps[root])} taps (rounds: "
+            f"{', '.join(f'{value:.1f}' for value in round_p95[root])}); RSS after {count} "
+            f"sessions {statistics.median(rss[root]):.1f} MB"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--starts", type=int, default=7)
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="CHECKOUT",
+        help="run this checkout and another alternately (see compare()); "
+        "--sessions and --starts are then per round",
+    )
+    parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
+    if args.compare_with is not None:
+        compare(args.compare_with, args.rounds, args.sessions, args.starts)
+        return 0
 
     starts = cold_starts(args.starts)
     tap_ms, memory = sessions(args.sessions)
