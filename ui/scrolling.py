@@ -32,6 +32,9 @@ class ScrollingPage(QScrollArea):
         self.setObjectName("scrollingPage")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # No keyboard at a kiosk: a QScrollArea takes focus on a press inside it, and its
+        # FocusIn repainted the whole page under the first tap on every screen.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.page = QWidget()
