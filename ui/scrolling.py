@@ -40,7 +40,6 @@ class ScrollingPage(QScrollArea):
         self.page = QWidget()
         self.page.setObjectName("scrollingPageContent")
         self.setWidget(self.page)
-        QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
         self.language = "zh"
         self.cue: QPushButton = big_button("", "scroll_cue")
         self.cue.clicked.connect(self.turn_page)
@@ -115,6 +114,14 @@ class ScrollingPage(QScrollArea):
         )
         if self.cue.isHidden() != (needed <= room):
             self.cue.setVisible(needed > room)
+            # Dragging too, only while there is something to drag: a grabbed gesture puts
+            # QScroller's work (a ScrollPrepare on the viewport) under every press inside.
+            if needed > room:
+                QScroller.grabGesture(
+                    self.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
+                )
+            elif QScroller.hasScroller(self.viewport()):  # (asking for one would make one)
+                QScroller.ungrabGesture(self.viewport())
             # The decision is this one, not the scroll area's: a bar it showed for an
             # earlier, taller page narrows the page and so keeps itself needed.
             self.setVerticalScrollBarPolicy(

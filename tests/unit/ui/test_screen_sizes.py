@@ -4,14 +4,16 @@ at that screen's DPI, none overlapping, no text needing more room than its widge
 (QFontMetrics on the widget's own font). The DPIs are those of the panels sold at each
 resolution for kiosks (accessibility.md): sizes on screen are physical."""
 
+import time
 import tracemalloc
 
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QScroller
 
 from tests.helpers.kiosk_ui import insert_card_event, make_window
+from tests.helpers.waiting import wait_for
 from ui import overflow_guard
 from ui.layout_audit import audit, cut_widgets
 from ui.screen_fit import choose_dpi, reported_dpi
@@ -290,6 +292,57 @@ def test_a_page_that_scrolls_has_a_cue_that_turns_it(qtbot, tmp_path):
     assert scroller.cue.text().startswith("▲")
     qtbot.mouseClick(scroller.cue, Qt.MouseButton.LeftButton)
     assert bar.value() == 0 and scroller.cue.text().startswith("▼")
+
+
+def run_events_for(seconds: float) -> None:
+    """The event loop for a while (QScroller measures a drag's speed over time)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+
+
+class _ScrollPrepares(QObject):
+    """Counts QScroller's ScrollPrepare events: it sends one for every press inside a
+    page whose dragging gesture is grabbed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.ScrollPrepare:
+            self.count += 1
+        return False
+
+
+def test_only_a_page_that_scrolls_can_be_dragged(qtbot, tmp_path):
+    """Dragging (QScroller) is taken on while the page scrolls and let go when it fits: a
+    grabbed gesture does its work under every press inside the page."""
+    window = keypad_step_that_scrolls(qtbot, tmp_path)
+    viewport = window.step.scroller.viewport()
+    prepares = _ScrollPrepares()
+    viewport.installEventFilter(prepares)
+
+    def press_a_key() -> int:
+        before = prepares.count
+        key = window.step.keypad.findChild(QAbstractButton, "key_5")
+        qtbot.mousePress(key, Qt.MouseButton.LeftButton)
+        qtbot.mouseRelease(key, Qt.MouseButton.LeftButton)
+        return prepares.count - before
+
+    assert press_a_key() >= 1
+    bar = window.step.scroller.verticalScrollBar()
+    start = QPoint(viewport.width() // 2, viewport.height() - 40)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 15):  # a finger moving up at ~1,000 px/s
+        run_events_for(0.02)
+        qtbot.mouseMove(viewport, QPoint(start.x(), start.y() - 25 * step))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(start.x(), start.y() - 350))
+    wait_for(lambda: bar.value() > 0, 5, "the drag to scroll the page")
+    window.fit_to(1920, 1080, 102.0)
+    wait_for(lambda: not window.step.scroller.scrolls, 5, "the page to fit")
+    assert press_a_key() == 0
+    assert not QScroller.hasScroller(window.home.scroller.viewport())  # never scrolled
 
 
 def test_the_check_finds_a_control_no_scroll_position_shows_whole(qtbot, tmp_path):
