@@ -179,8 +179,8 @@ class WrapButton(QPushButton):
 
 
 def big_button(text: str, name: str, role: str = "secondary", wraps: bool = True) -> QPushButton:
-    """`wraps=False` for a caption that can never need a second line (a keypad digit): Qt
-    sizes and paints a plain QPushButton itself, at a third of a WrapButton's cost."""
+    """`wraps=False` for a caption that can never need a second line (a keypad digit): a
+    plain QPushButton, which Qt sizes and paints with no Python in between."""
     if wraps:
         button = WrapButton(text)
     else:
