@@ -18,6 +18,9 @@ def column_count(width: int, gap: int, min_column: int, max_columns: int, tiles:
     return max(1, min(fitting, max_columns, tiles or 1))
 
 
+_RULES = frozenset({"min_column_px", "max_columns", "natural_width", "uniform_rows"})
+
+
 class TileLayout(QLayout):
     """Equal columns, at most `max_columns`, each at least `min_column_px` wide and at
     least as wide as the widest tile's narrowest size (`natural_width=True`: its
@@ -34,13 +37,25 @@ class TileLayout(QLayout):
     ) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
-        self._heights: dict[int, int] = {}  # heightForWidth, until the layout is invalidated
+        # Until the layout is invalidated (a tile added, hidden or resized its hint): layouts
+        # ask these many times a pass, and each answer asks every tile again.
+        self._heights: dict[int, int] = {}  # heightForWidth
+        self._min_width: int | None = None  # _tile_min_width
+        self._placed: QRect | None = None  # the rect the tiles were last placed in
         self.setSpacing(gap_px)
         self.min_column_px = min_column_px
         self.max_columns = max_columns
         self.natural_width = natural_width
         self.uniform_rows = uniform_rows  # every row as tall as the tallest (a menu)
         self.setContentsMargins(0, 0, 0, 0)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # A new column rule changes every answer kept: as if a tile had changed.
+        if name in _RULES and getattr(self, name, None) != value:
+            super().__setattr__(name, value)
+            self.invalidate()
+            return
+        super().__setattr__(name, value)
 
     # -- QLayout --------------------------------------------------------------------------
 
@@ -72,6 +87,8 @@ class TileLayout(QLayout):
 
     def invalidate(self) -> None:
         self._heights.clear()
+        self._min_width = None
+        self._placed = None
         super().invalidate()
 
     def _outer_width(self, inner: int) -> int:
@@ -95,7 +112,9 @@ class TileLayout(QLayout):
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt name)
         super().setGeometry(rect)
-        self._arrange(self.contentsRect(), place=True)
+        if rect != self._placed:  # the same rect, nothing invalidated: the tiles stand
+            self._arrange(self.contentsRect(), place=True)
+            self._placed = QRect(rect)
 
     # -- arranging ------------------------------------------------------------------------
 
@@ -103,11 +122,13 @@ class TileLayout(QLayout):
         return [item for item in self._items if not item.isEmpty()]
 
     def _tile_min_width(self) -> int:
-        widths = [
-            (item.sizeHint() if self.natural_width else item.minimumSize()).width()
-            for item in self._shown()
-        ]
-        return max([self.min_column_px, *widths])
+        if self._min_width is None:
+            widths = [
+                (item.sizeHint() if self.natural_width else item.minimumSize()).width()
+                for item in self._shown()
+            ]
+            self._min_width = max([self.min_column_px, *widths])
+        return self._min_width
 
     def columns_for(self, width: int) -> int:
         """How many columns fit in `width` (at least one)."""
