@@ -40,6 +40,7 @@ class ScrollingPage(QScrollArea):
         self.page = QWidget()
         self.page.setObjectName("scrollingPageContent")
         self.setWidget(self.page)
+        self._drag_gesture: Qt.GestureType | None = None  # QScroller's, once the page scrolls
         self.language = "zh"
         self.cue: QPushButton = big_button("", "scroll_cue")
         self.cue.clicked.connect(self.turn_page)
@@ -114,14 +115,7 @@ class ScrollingPage(QScrollArea):
         )
         if self.cue.isHidden() != (needed <= room):
             self.cue.setVisible(needed > room)
-            # Dragging too, only while there is something to drag: a grabbed gesture puts
-            # QScroller's work (a ScrollPrepare on the viewport) under every press inside.
-            if needed > room:
-                QScroller.grabGesture(
-                    self.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
-                )
-            elif QScroller.hasScroller(self.viewport()):  # (asking for one would make one)
-                QScroller.ungrabGesture(self.viewport())
+            self._allow_dragging(needed > room)
             # The decision is this one, not the scroll area's: a bar it showed for an
             # earlier, taller page narrows the page and so keeps itself needed.
             self.setVerticalScrollBarPolicy(
@@ -130,6 +124,24 @@ class ScrollingPage(QScrollArea):
                 else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
             )
         self._caption_cue()
+
+    def _allow_dragging(self, allowed: bool) -> None:
+        """Dragging only while there is something to drag: a grabbed gesture puts QScroller's
+        work (a ScrollPrepare on the viewport) under every press inside the page. The
+        scroller is made once (each QScroller.grabGesture registers a recognizer that is
+        never freed: ~2.7 KB a time); after that only the viewport's subscription to its
+        gesture comes and goes."""
+        viewport = self.viewport()
+        if allowed:
+            if self._drag_gesture is None:
+                self._drag_gesture = QScroller.grabGesture(
+                    viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture
+                )
+            else:
+                viewport.grabGesture(self._drag_gesture)
+        elif self._drag_gesture is not None:
+            QScroller.scroller(viewport).stop()  # a drag cut off would keep its timer running
+            viewport.ungrabGesture(self._drag_gesture)
 
     def _caption_cue(self, *_args: object) -> None:
         bar = self.verticalScrollBar()

@@ -61,6 +61,7 @@ class TileLayout(QLayout):
 
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt name)
         self._items.append(item)
+        self.invalidate()  # as Qt's own layouts do: the kept answers are about other tiles
 
     def count(self) -> int:
         return len(self._items)
@@ -69,7 +70,11 @@ class TileLayout(QLayout):
         return self._items[index] if 0 <= index < len(self._items) else None
 
     def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt name)
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
+        if not 0 <= index < len(self._items):
+            return None
+        item = self._items.pop(index)
+        self.invalidate()
+        return item
 
     def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 (Qt name)
         return Qt.Orientation.Horizontal
