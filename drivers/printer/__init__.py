@@ -7,12 +7,11 @@
            printer_unavailable), each with its fix
 - escpos_printer: `EscposPrinter`, one conversation per job
 
-Imports nothing else of ours and never Qt; python-escpos is imported on first use, and
-the driver itself too: a kiosk parses `escpos_url` at every start, and most have no
-thermal printer.
+Imports nothing else of ours and never Qt; python-escpos is imported on first use. The
+package holds the light parts only: a kiosk parses `escpos_url` at every start and most
+have no thermal printer, so the driver (`drivers.printer.escpos_printer`) and its status
+(`drivers.printer.status`) are imported from their modules where a printer is used.
 """
-
-from typing import TYPE_CHECKING, Any
 
 from drivers.printer.address import PrinterAddress, parse_printer_url
 from drivers.printer.errors import (
@@ -23,34 +22,12 @@ from drivers.printer.errors import (
     PrinterUnavailable,
 )
 
-if TYPE_CHECKING:
-    from drivers.printer.escpos_printer import EscposPrinter
-    from drivers.printer.status import PrinterStatus
-
 __all__ = [
     "CoverOpen",
-    "EscposPrinter",
     "PaperOut",
     "PrinterAddress",
     "PrinterError",
     "PrinterOffline",
-    "PrinterStatus",
     "PrinterUnavailable",
     "parse_printer_url",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "EscposPrinter":
-        from drivers.printer.escpos_printer import EscposPrinter
-
-        return EscposPrinter
-    if name == "PrinterStatus":
-        from drivers.printer.status import PrinterStatus
-
-        return PrinterStatus
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
