@@ -91,6 +91,8 @@ class WrapButton(QPushButton):
 
     def displayed_text(self, width: int | None = None) -> str:
         width = self.width() if width is None else width
+        if width >= self._natural().width():
+            return self.text()  # as wide as its one-line size: nothing to wrap
         if (shown := self._wrapped.get(width)) is None:
             if len(self._wrapped) > 32:
                 self._wrapped.clear()
@@ -118,6 +120,8 @@ class WrapButton(QPushButton):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt name)
+        if width >= self._natural().width():
+            return max(self._natural().height(), self.minimumHeight())
         if (height := self._heights.get(width)) is None:
             if len(self._heights) > 32:
                 self._heights.clear()
