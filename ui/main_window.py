@@ -138,6 +138,7 @@ class KioskWindow(QMainWindow):
         self._notice_timer.timeout.connect(self.notice.hide)
         self.nav = s.NavBar(t)
         central = QWidget()
+        central.setObjectName("kioskCentral")
         column = QVBoxLayout(central)
         # The screen's size is the window's: what does not fit reflows or scrolls, it never
         # pushes the window (and the nav bar) past the screen's edge.

@@ -40,6 +40,8 @@ class ScrollingPage(QScrollArea):
         self.page = QWidget()
         self.page.setObjectName("scrollingPageContent")
         self.setWidget(self.page)
+        for layer in (self.viewport(), self.page):  # see Theme.stylesheet: no background
+            layer.setAutoFillBackground(False)
         self._drag_gesture: Qt.GestureType | None = None  # QScroller's, once the page scrolls
         self.language = "zh"
         self.cue: QPushButton = big_button("", "scroll_cue")
