@@ -18,13 +18,32 @@ def column_count(width: int, gap: int, min_column: int, max_columns: int, tiles:
     return max(1, min(fitting, max_columns, tiles or 1))
 
 
-_RULES = frozenset({"min_column_px", "max_columns", "natural_width", "uniform_rows"})
+class _Rule:
+    """A column rule: setting a new value changes every answer kept, as if a tile had
+    changed. Only setting runs Python here: with no __get__, a read finds the value in
+    the layout's __dict__ (__setattr__ ran on every attribute set while laying out)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __set__(self, layout: TileLayout, value: object) -> None:
+        if layout.__dict__.get(self._name, _UNSET) != value:
+            layout.__dict__[self._name] = value
+            layout.invalidate()
+
+
+_UNSET = object()
 
 
 class TileLayout(QLayout):
     """Equal columns, at most `max_columns`, each at least `min_column_px` wide and at
     least as wide as the widest tile's narrowest size (`natural_width=True`: its
     one-line size, for short captions such as the nav bar's)."""
+
+    min_column_px = _Rule()
+    max_columns = _Rule()
+    natural_width = _Rule()
+    uniform_rows = _Rule()
 
     def __init__(
         self,
@@ -48,14 +67,6 @@ class TileLayout(QLayout):
         self.natural_width = natural_width
         self.uniform_rows = uniform_rows  # every row as tall as the tallest (a menu)
         self.setContentsMargins(0, 0, 0, 0)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        # A new column rule changes every answer kept: as if a tile had changed.
-        if name in _RULES and getattr(self, name, None) != value:
-            super().__setattr__(name, value)
-            self.invalidate()
-            return
-        super().__setattr__(name, value)
 
     # -- QLayout --------------------------------------------------------------------------
 
