@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import secrets
 import string
 import threading
@@ -82,6 +83,7 @@ def new_session_id() -> str:
     return "".join(secrets.choice(string.ascii_lowercase) for _ in range(22))
 
 
+@functools.lru_cache(maxsize=512)  # a kiosk has a few hundred objectNames; a tap asks one
 def target_id(object_name: str) -> str:
     """A tap target from a widget's objectName: cut at its first digit, so `key_7`,
     `date_2026-11-21` or `rating_5` never say which digit, day or level was pressed."""
@@ -270,7 +272,10 @@ class UsageLog:
         self.record(name, **fields)
 
     def tap(self, object_name: str) -> None:
-        self.record("tap", target=target_id(object_name))
+        # target_id answers a declared target or "other", never anything else: the field
+        # check `record` makes would be the same work again on every tap.
+        with self._lock:
+            self._put("tap", {"target": target_id(object_name)})
 
     def help_requested(self) -> None:
         self.here("help_requested")
