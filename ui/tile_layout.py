@@ -18,6 +18,9 @@ def column_count(width: int, gap: int, min_column: int, max_columns: int, tiles:
     return max(1, min(fitting, max_columns, tiles or 1))
 
 
+_UNSET = object()
+
+
 class _Rule:
     """A column rule: setting a new value changes every answer kept, as if a tile had
     changed. Only setting runs Python here: with no __get__, a read finds the value in
@@ -30,9 +33,6 @@ class _Rule:
         if layout.__dict__.get(self._name, _UNSET) != value:
             layout.__dict__[self._name] = value
             layout.invalidate()
-
-
-_UNSET = object()
 
 
 class TileLayout(QLayout):
