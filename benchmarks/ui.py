@@ -43,6 +43,8 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from pathlib import Path
 from kiosk.config import DEMO_IDENTITY, KioskConfig
+from kiosk import collector
+collector.pause_for_start()  # as `kiosk run` does, after the CLI's own imports
 from offline_cache import declare_first_store
 from kiosk.core import KioskCore
 from kiosk.voice import SilentVoice
@@ -56,6 +58,8 @@ core = KioskCore(
 window = KioskWindow(core, voice=SilentVoice())
 window.resize(1920, 1080)
 window.show()
+from PySide6.QtCore import QTimer
+QTimer.singleShot(0, collector.resume_after_start)  # as run_window does
 window.attract.repaint()
 app.processEvents()
 print(time.perf_counter() - started)
@@ -105,7 +109,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def kiosk_window(data_dir: Path):
     """The real core (a first store, no backend, no card service) and its window, shown
-    on a 1920x1080 screen at 102 DPI, with a recording voice."""
+    on a 1920x1080 screen at 102 DPI, with a recording voice; the garbage collector paused
+    while they are built and what they made frozen, as `kiosk run` does."""
+    from kiosk import collector
+
+    collector.pause_for_start()
     from kiosk.config import DEMO_IDENTITY, KioskConfig
     from kiosk.core import KioskCore
     from kiosk.voice import RecordingVoice
@@ -121,6 +129,7 @@ def kiosk_window(data_dir: Path):
     window = KioskWindow(core, voice=voice)
     window.fit_to(1920, 1080, 102.0)
     window.show()
+    collector.resume_after_start()
     return core, window, voice
 
 

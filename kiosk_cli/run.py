@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from kiosk import collector
 from kiosk_cli.configuration import load_config
 from kiosk_cli.exit_codes import EXIT_OK
 
@@ -67,6 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args)
     children: list[subprocess.Popen] = []
     id_reader: tuple[Path, Path] | None = None
+    collector.pause_for_start()  # run_window resumes it once the window is up
     try:
         if args.demo:
             _start_demo_parts(config.data_dir, config.backend_url, children)
@@ -88,6 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             core, demo=args.demo, fullscreen=args.fullscreen, id_card_control=id_card_control
         )
     finally:
+        collector.resume_after_start()  # a start that failed before the window
         if id_reader is not None:
             from kiosk_cli import simulated_cards
 

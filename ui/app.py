@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from kiosk import collector
 from kiosk.core import KioskCore
 from ui.memory import limit_malloc_arenas
 from ui.theme import FONT_FAMILIES
@@ -62,6 +63,9 @@ def run_window(
     else:
         window.resize(1280, 800)
         window.show()
+    # What start made is frozen and the collector (paused by `kiosk run`) resumes once
+    # the attract screen is up: kiosk/collector.py.
+    QTimer.singleShot(0, collector.resume_after_start)
     watchdog.start()  # READY=1 with the attract screen up, then heartbeats from this thread
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         log.warning("QT_QPA_PLATFORM=offscreen: the window is not visible")
