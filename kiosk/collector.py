@@ -6,8 +6,10 @@ that find almost nothing (about 700 objects of garbage in all) and take about 50
 0.45 s start (benchmarks/ui.py). So `kiosk run` pauses the collector before its imports and
 resumes it once the window is up, first moving what start made into the permanent
 generation (gc.freeze()): later full collections, during a villager's taps, then walk only
-what the sessions make. The few start-up cycles frozen with it stay for the process's life:
-a fixed cost, not a growing one.
+what the sessions make. The price: a reference cycle among frozen objects is never
+collected (reference counting still frees the rest), so the few start-up cycles that were
+already garbage, and any start-time object later dropped inside a cycle, stay for the
+process's life. That is bounded by what start made, once; nothing made later is frozen.
 """
 
 from __future__ import annotations
