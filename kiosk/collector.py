@@ -2,9 +2,10 @@
 
 Starting imports some 400 modules and builds the window: about 100,000 objects that live
 as long as the process. With the collector on, making them sets off some 145 collections
-that find almost nothing (about 700 objects of garbage in all) and take about 50 ms of a
-0.45 s start (benchmarks/ui.py). So `kiosk run` pauses the collector before its imports and
-resumes it once the window is up, first moving what start made into the permanent
+that find almost nothing (about 700 objects of garbage in all) and take 30 to 50 ms of a
+0.45 s start (benchmarks/ui.py). So `kiosk run` pauses the collector before its heavy
+imports (Qt, the core, the screens; not while the demo waits for its backend) and resumes
+it once the window is up, first moving what start made into the permanent
 generation (gc.freeze()): later full collections, during a villager's taps, then walk only
 what the sessions make. The price: a reference cycle among frozen objects is never
 collected (reference counting still frees the rest), so the few start-up cycles that were

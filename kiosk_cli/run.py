@@ -68,7 +68,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args)
     children: list[subprocess.Popen] = []
     id_reader: tuple[Path, Path] | None = None
-    collector.pause_for_start()  # run_window resumes it once the window is up
     try:
         if args.demo:
             _start_demo_parts(config.data_dir, config.backend_url, children)
@@ -76,6 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 id_reader = _start_simulated_id_reader()
                 if id_reader is not None:
                     config = config.replace(id_card_port=str(id_reader[0]))
+        # Not before the demo's parts: waiting for its backend leaves garbage in cycles
+        # (~100 objects a poll) that a paused collector would freeze for good.
+        collector.pause_for_start()  # run_window resumes it once the window is up
         from kiosk.core import KioskCore
         from ui.app import run_window
 
