@@ -165,11 +165,11 @@ class UsageLog:
         )
 
     def _check(self, event: Event, fields: dict) -> None:
-        declared = {f.name: f for f in event.fields}
-        unknown = set(fields) - set(declared)
+        unknown = fields.keys() - event.field_names
         if unknown:
             raise UsageRefused(f"{event.name}: no field {sorted(unknown)} in the catalogue")
-        for name, spec in declared.items():
+        for spec in event.fields:
+            name = spec.name
             value = fields.get(name)
             if value is None:
                 if name in fields:
@@ -272,10 +272,7 @@ class UsageLog:
         self.record(name, **fields)
 
     def tap(self, object_name: str) -> None:
-        # target_id answers a declared target or "other", never anything else: the field
-        # check `record` makes would be the same work again on every tap.
-        with self._lock:
-            self._put("tap", {"target": target_id(object_name)})
+        self.record("tap", target=target_id(object_name))
 
     def help_requested(self) -> None:
         self.here("help_requested")

@@ -14,6 +14,7 @@ are cut at their first digit (a keypad key never says which digit).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -89,6 +90,11 @@ class Event:
     @property
     def id(self) -> str:
         return f"U{self.number:03d}"
+
+    @functools.cached_property
+    def field_names(self) -> frozenset[str]:
+        """Asked on every event recorded (a tap among them): worked out once."""
+        return frozenset(field.name for field in self.fields)
 
 
 def _enum(name: str, choices: tuple[str, ...], description: str, **kw) -> Field:
